@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from './config/app-config.module';
+import type { Settings } from './config/settings';
+import { HealthModule } from './health/health.module';
+import { MessagesModule } from './messages/messages.module';
+import { PrismaModule } from './prisma/prisma.module';
+import { RealtimeModule } from './realtime/realtime.module';
+import { SessionsModule } from './sessions/sessions.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(settings: Settings): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(settings),
+        PrismaModule,
+        RealtimeModule,
+        MessagesModule,
+        SessionsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

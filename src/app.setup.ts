@@ -1,0 +1,75 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import { HttpExceptionFilter } from './common/http-exception.filter';
+import { ErrorCode, httpStatusOf } from './common/errors';
+import { isOriginAllowed } from './common/origins';
+import { DtoValidationPipe } from './common/validation';
+import type { Settings } from './config/settings';
+import { AppIoAdapter } from './realtime/app-io.adapter';
+
+/** Room for the JSON around a message: ids, field names, escapes. */
+const ENVELOPE_BYTES = 16 * 1024;
+
+/** Largest body or frame a valid request can need: every character can take 4 bytes in UTF-8. */
+export function maxPayloadBytes(settings: Settings): number {
+  return settings.messageMaxLength * 4 + ENVELOPE_BYTES;
+}
+
+/** Everything main.ts and the tests both need, so tests run the app exactly as it is served. */
+export function configureApp(
+  app: NestExpressApplication,
+  settings: Settings,
+): void {
+  app.set('trust proxy', settings.trustProxy);
+  app.use(refuseForeignOrigins(settings.corsOrigins));
+  app.enableCors({
+    origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins,
+    credentials: true,
+  });
+  app.useBodyParser('json', { limit: maxPayloadBytes(settings) });
+  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready'] });
+  app.useGlobalPipes(new DtoValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useWebSocketAdapter(
+    new AppIoAdapter(app, {
+      corsOrigins: settings.corsOrigins,
+      maxHttpBufferSize: maxPayloadBytes(settings),
+    }),
+  );
+  setUpOpenApi(app);
+}
+
+function refuseForeignOrigins(allowedOrigins: string[]) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    if (
+      isOriginAllowed(
+        request.headers.origin,
+        allowedOrigins,
+        request.headers.host,
+      )
+    )
+      return next();
+    const statusCode = httpStatusOf(ErrorCode.FORBIDDEN);
+    response.status(statusCode).json({
+      statusCode,
+      code: ErrorCode.FORBIDDEN,
+      message: 'This origin is not allowed (CORS_ORIGINS)',
+    });
+  };
+}
+
+function setUpOpenApi(app: NestExpressApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Chat backend')
+    .setDescription(
+      'REST side of the chat backend. The real-time side (Socket.IO namespaces `/` and `/admin`) is described in docs/EVENTS.md. Every error has the shape `{ statusCode, code, message, details? }`.',
+    )
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('api/docs', app, document, {
+    jsonDocumentUrl: 'api/docs-json',
+  });
+}

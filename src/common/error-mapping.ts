@@ -1,0 +1,83 @@
+import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { AppError, ErrorCode } from './errors';
+
+const logger = new Logger('Errors');
+
+const UNREACHABLE_DATABASE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated|timeout exceeded when trying to connect|Query read timeout|Can't reach database|Client has encountered a connection error|Connection ended/i;
+
+const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
+  [HttpStatus.BAD_REQUEST]: ErrorCode.VALIDATION_FAILED,
+  [HttpStatus.UNAUTHORIZED]: ErrorCode.UNAUTHORIZED,
+  [HttpStatus.FORBIDDEN]: ErrorCode.FORBIDDEN,
+  [HttpStatus.NOT_FOUND]: ErrorCode.NOT_FOUND,
+  [HttpStatus.METHOD_NOT_ALLOWED]: ErrorCode.NOT_FOUND,
+  [HttpStatus.CONFLICT]: ErrorCode.CONFLICT,
+  [HttpStatus.PAYLOAD_TOO_LARGE]: ErrorCode.PAYLOAD_TOO_LARGE,
+  [HttpStatus.TOO_MANY_REQUESTS]: ErrorCode.RATE_LIMITED,
+  [HttpStatus.SERVICE_UNAVAILABLE]: ErrorCode.UNAVAILABLE,
+};
+
+const SAFE_MESSAGES: Record<ErrorCode, string> = {
+  [ErrorCode.VALIDATION_FAILED]: 'The request is not valid',
+  [ErrorCode.NOT_FOUND]: 'Not found',
+  [ErrorCode.UNAUTHORIZED]: 'Authentication required',
+  [ErrorCode.FORBIDDEN]: 'Not allowed',
+  [ErrorCode.CONFLICT]: 'Conflicts with existing data',
+  [ErrorCode.RATE_LIMITED]: 'Too many requests',
+  [ErrorCode.PAYLOAD_TOO_LARGE]: 'The payload is too large',
+  [ErrorCode.UNAVAILABLE]:
+    'The service is temporarily unavailable; try again shortly',
+  [ErrorCode.INTERNAL]: 'Internal error',
+};
+
+/**
+ * Turns anything thrown into an AppError that is safe to send: domain errors pass through, framework
+ * and database errors get a code and a fixed message, and everything unexpected is logged here and
+ * answered as INTERNAL without details.
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof HttpException) return fromHttpException(error);
+  const prismaCode = (error as { code?: unknown } | null)?.code;
+  if (prismaCode === 'P2002')
+    return new AppError(ErrorCode.CONFLICT, SAFE_MESSAGES.CONFLICT);
+  if (prismaCode === 'P2025')
+    return new AppError(ErrorCode.NOT_FOUND, SAFE_MESSAGES.NOT_FOUND);
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(`Database unavailable: ${(error as Error).message}`);
+    return new AppError(ErrorCode.UNAVAILABLE, SAFE_MESSAGES.UNAVAILABLE);
+  }
+  logger.error(
+    error instanceof Error ? (error.stack ?? error.message) : String(error),
+  );
+  return new AppError(ErrorCode.INTERNAL, SAFE_MESSAGES.INTERNAL);
+}
+
+function fromHttpException(error: HttpException): AppError {
+  const status = error.getStatus();
+  const code =
+    CODE_BY_STATUS[status] ??
+    (status >= 500 ? ErrorCode.INTERNAL : ErrorCode.VALIDATION_FAILED);
+  // Framework messages for these statuses are written for clients ("Cannot GET /x", JSON parse errors).
+  const message = status < 500 ? error.message : SAFE_MESSAGES[code];
+  return new AppError(code, message);
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (
+    code === 'P1001' ||
+    code === 'P1002' ||
+    code === 'P1017' ||
+    code === 'P2024'
+  )
+    return true;
+  if (error.name === 'PrismaClientInitializationError') return true;
+  const cause = (error as { cause?: unknown }).cause;
+  return (
+    UNREACHABLE_DATABASE.test(error.message) ||
+    (cause !== undefined && isDatabaseUnavailable(cause))
+  );
+}

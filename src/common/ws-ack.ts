@@ -1,0 +1,51 @@
+import {
+  ArgumentsHost,
+  CallHandler,
+  Catch,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  WsExceptionFilter,
+} from '@nestjs/common';
+import { map, type Observable } from 'rxjs';
+import type { Socket } from 'socket.io';
+import type { ErrorBody } from './errors';
+import { WidgetServerEvent } from '../realtime/widget.events';
+import { toAppError } from './error-mapping';
+
+export type Ack<T extends object = object> =
+  ({ ok: true } & T) | { ok: false; error: ErrorBody };
+
+/** Wraps a handler's result into the contract's success ack; handlers return only their data. */
+@Injectable()
+export class AckInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<Ack> {
+    return next
+      .handle()
+      .pipe(map((data: object | undefined) => ({ ok: true, ...data })));
+  }
+}
+
+/**
+ * Answers a failed socket event exactly once: in its ack when the client sent a callback, otherwise as an
+ * `error` event on that socket. Nothing thrown ever reaches the client unshaped.
+ */
+@Catch()
+export class WsAckExceptionFilter implements WsExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const args = host.getArgs<unknown[]>();
+    const client = args[0] as Socket;
+    // Nest passes (socket, payload, ack?, pattern): the ack is the only function after the socket.
+    const ack = args.slice(1).find((arg) => typeof arg === 'function');
+    const error = toAppError(exception).toBody();
+    if (typeof ack === 'function') {
+      (ack as (reply: Ack) => void)({ ok: false, error });
+      return;
+    }
+    client.emit(WidgetServerEvent.Error, {
+      event: host.switchToWs().getPattern(),
+      code: error.code,
+      message: error.message,
+    });
+  }
+}

@@ -1,0 +1,316 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export type RawEnvironment = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelSetting = (typeof LOG_LEVELS)[number];
+const AI_API_STYLES = ['responses', 'chat-completions'] as const;
+export type AiApiStyle = (typeof AI_API_STYLES)[number];
+
+/** Names of settings whose values must never be echoed, not even in a validation error. */
+const SECRET_SETTINGS = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'JWT_SECRET',
+  'ADMIN_PASSWORD',
+  'AI_API_KEYS',
+  'OPENAI_API_KEY',
+]);
+
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return normalized === '' ? undefined : value;
+};
+
+const toList = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : value;
+
+/** The environment as the operator writes it; each field is checked and converted once, here. */
+class EnvironmentVariables {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 0 to 65535' })
+  @Min(0, { message: 'must be a whole number from 0 to 65535' })
+  @Max(65535, { message: 'must be a whole number from 0 to 65535' })
+  PORT?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(
+    {
+      protocols: ['postgres', 'postgresql'],
+      require_tld: false,
+      require_protocol: true,
+    },
+    { message: 'must be a postgresql:// connection URL' },
+  )
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(
+    {
+      protocols: ['redis', 'rediss'],
+      require_tld: false,
+      require_protocol: true,
+    },
+    { message: 'must be a redis:// URL' },
+  )
+  REDIS_URL?: string;
+
+  @IsOptional()
+  @Transform(toList)
+  @IsString({ each: true })
+  CORS_ORIGINS?: string[];
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters long' })
+  JWT_SECRET?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^\d+[smhd]?$/, {
+    message: 'must be seconds, or a number followed by s, m, h or d (e.g. 12h)',
+  })
+  JWT_EXPIRES_IN?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  ADMIN_EMAIL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(8, { message: 'must be at least 8 characters long' })
+  ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'must be a whole number from 1 to 100000' })
+  MESSAGE_MAX_LENGTH?: number;
+
+  @IsOptional()
+  @Transform(toList)
+  @IsString({ each: true })
+  AI_API_KEYS?: string[];
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  OPENAI_API_KEY?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(
+    {
+      protocols: ['http', 'https'],
+      require_tld: false,
+      require_protocol: true,
+    },
+    { message: 'must be an http(s) URL' },
+  )
+  AI_BASE_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(AI_API_STYLES, {
+    message: `must be one of ${AI_API_STYLES.join(', ')}`,
+  })
+  AI_API_STYLE?: AiApiStyle;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AI_MODEL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AI_SYSTEM_PROMPT?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 0 to 200' })
+  @Min(0, { message: 'must be a whole number from 0 to 200' })
+  @Max(200, { message: 'must be a whole number from 0 to 200' })
+  AI_HISTORY_MESSAGES?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number of milliseconds, at least 100' })
+  @Min(100, { message: 'must be a whole number of milliseconds, at least 100' })
+  AI_TIMEOUT_MS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 0 to 10' })
+  @Min(0, { message: 'must be a whole number from 0 to 10' })
+  @Max(10, { message: 'must be a whole number from 0 to 10' })
+  AI_MAX_RETRIES?: number;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  AI_DEFAULT_ENABLED?: boolean;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  AI_PAUSE_ON_ADMIN_REPLY?: boolean;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  TRUST_PROXY?: boolean;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: LogLevelSetting;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsIn(['development', 'production', 'test'], {
+    message: 'must be development, production or test',
+  })
+  NODE_ENV?: 'development' | 'production' | 'test';
+}
+
+/** Typed, validated settings: the only view of the environment the rest of the app gets. */
+export interface Settings {
+  port: number;
+  nodeEnv: 'development' | 'production' | 'test';
+  databaseUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  corsOrigins: string[];
+  jwtSecret: string | undefined;
+  jwtExpiresIn: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  messageMaxLength: number;
+  aiApiKeys: string[];
+  aiBaseUrl: string;
+  aiApiStyle: AiApiStyle;
+  aiModel: string;
+  aiSystemPrompt: string;
+  aiHistoryMessages: number;
+  aiTimeoutMs: number;
+  aiMaxRetries: number;
+  aiDefaultEnabled: boolean;
+  aiPauseOnAdminReply: boolean;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
+  logLevel: LogLevelSetting;
+}
+
+export class InvalidSettingError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid setting ${variable}: ${reason}`);
+    this.name = 'InvalidSettingError';
+  }
+}
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are a helpful assistant answering visitors of this website in its chat widget. ' +
+  'Be concise and friendly. If you cannot help, say that a person from the team will answer.';
+
+/** Validates the environment and returns typed settings, or throws an InvalidSettingError naming the variable. */
+export function parseSettings(raw: RawEnvironment): Settings {
+  const env = plainToInstance(EnvironmentVariables, raw, {
+    excludeExtraneousValues: false,
+  });
+  const [failure] = validateSync(env, { skipMissingProperties: false });
+  if (failure) {
+    const reason =
+      Object.values(failure.constraints ?? {})[0] ?? 'is not valid';
+    const shown = SECRET_SETTINGS.has(failure.property)
+      ? ''
+      : ` (got ${JSON.stringify(raw[failure.property])})`;
+    throw new InvalidSettingError(failure.property, `${reason}${shown}`);
+  }
+  const aiApiKeys = env.AI_API_KEYS?.length
+    ? env.AI_API_KEYS
+    : env.OPENAI_API_KEY
+      ? [env.OPENAI_API_KEY]
+      : [];
+  return {
+    port: env.PORT ?? 4000,
+    nodeEnv: env.NODE_ENV ?? 'development',
+    databaseUrl: env.DATABASE_URL,
+    dataDir: resolve(env.DATA_DIR ?? '.data'),
+    redisUrl: env.REDIS_URL,
+    corsOrigins: env.CORS_ORIGINS ?? [],
+    jwtSecret: env.JWT_SECRET,
+    jwtExpiresIn: env.JWT_EXPIRES_IN ?? '12h',
+    adminEmail: env.ADMIN_EMAIL?.toLowerCase(),
+    adminPassword: env.ADMIN_PASSWORD,
+    messageMaxLength: env.MESSAGE_MAX_LENGTH ?? 4000,
+    aiApiKeys,
+    aiBaseUrl: (env.AI_BASE_URL ?? 'https://api.openai.com/v1').replace(
+      /\/+$/,
+      '',
+    ),
+    aiApiStyle: env.AI_API_STYLE ?? 'responses',
+    aiModel: env.AI_MODEL ?? 'gpt-4.1-mini',
+    aiSystemPrompt: env.AI_SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+    aiHistoryMessages: env.AI_HISTORY_MESSAGES ?? 20,
+    aiTimeoutMs: env.AI_TIMEOUT_MS ?? 30000,
+    aiMaxRetries: env.AI_MAX_RETRIES ?? 3,
+    aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
+    aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
+    trustProxy: env.TRUST_PROXY ?? false,
+    logLevel: env.LOG_LEVEL ?? 'log',
+  };
+}
+
+/** Reads `.env` (when present, without overriding the real environment) and the process environment. */
+export function loadSettingsFromProcess(): Settings {
+  const envFile = resolve('.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return parseSettings(process.env);
+}

@@ -1,0 +1,180 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../prisma/prisma.service';
+import type {
+  SessionRecord,
+  SessionStatus,
+} from '../sessions/dto/session.view';
+import type { MessageRecord, Sender } from './dto/message.view';
+
+export interface NewMessage {
+  sessionId: string;
+  sender: Sender;
+  content: string;
+  clientMessageId: string | null;
+  adminId: string | null;
+  /** A user message reopens a resolved session. */
+  reopen: boolean;
+  /** An agent's reply turns the AI off (AI_PAUSE_ON_ADMIN_REPLY). */
+  pauseAi: boolean;
+}
+
+export type InsertOutcome =
+  | { kind: 'session-not-found' }
+  | { kind: 'duplicate' }
+  | {
+      kind: 'inserted';
+      message: MessageRecord;
+      session: SessionRecord;
+      previousStatus: SessionStatus;
+      previousAiEnabled: boolean;
+    };
+
+interface InsertRow {
+  found_session_id: string;
+  previous_status: SessionStatus;
+  previous_ai_enabled: boolean;
+  message_id: bigint | null;
+  message_created_at: Date | null;
+  session_ip_address: string | null;
+  session_user_agent: string | null;
+  session_status: SessionStatus | null;
+  session_ai_enabled: boolean | null;
+  session_assigned_admin_id: string | null;
+  session_unread_count: number | null;
+  session_last_activity_at: Date | null;
+  session_created_at: Date | null;
+  session_updated_at: Date | null;
+}
+
+export interface MessagePage {
+  records: MessageRecord[];
+  hasMore: boolean;
+}
+
+@Injectable()
+export class MessagesRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Inserts a message and updates its session in one statement (one round trip). The session row is
+   * locked before the id is drawn from the sequence, so ids within a session follow commit order; a
+   * repeated (sessionId, clientMessageId) inserts nothing and leaves the session untouched.
+   */
+  async insert(input: NewMessage): Promise<InsertOutcome> {
+    const [row] = await this.prisma.$queryRaw<InsertRow[]>`
+      WITH locked AS (
+        SELECT id, status, ai_enabled FROM chat_sessions WHERE id = ${input.sessionId}::uuid FOR UPDATE
+      ), inserted AS (
+        INSERT INTO messages (session_id, sender, content, client_message_id, admin_id)
+        SELECT locked.id, ${input.sender}::message_sender, ${input.content}, ${input.clientMessageId}, ${input.adminId}::uuid
+        FROM locked
+        ON CONFLICT (session_id, client_message_id) DO NOTHING
+        RETURNING id, session_id, created_at
+      ), updated AS (
+        UPDATE chat_sessions AS s SET
+          last_activity_at = inserted.created_at,
+          updated_at = inserted.created_at,
+          status = CASE WHEN ${input.reopen} THEN 'open'::session_status ELSE s.status END,
+          ai_enabled = CASE WHEN ${input.pauseAi} THEN false ELSE s.ai_enabled END,
+          unread_count = s.unread_count + CASE WHEN ${input.sender} = 'user' THEN 1 ELSE 0 END
+        FROM inserted
+        WHERE s.id = inserted.session_id
+        RETURNING s.*
+      )
+      SELECT
+        locked.id AS found_session_id,
+        locked.status AS previous_status,
+        locked.ai_enabled AS previous_ai_enabled,
+        inserted.id AS message_id,
+        inserted.created_at AS message_created_at,
+        updated.ip_address AS session_ip_address,
+        updated.user_agent AS session_user_agent,
+        updated.status AS session_status,
+        updated.ai_enabled AS session_ai_enabled,
+        updated.assigned_admin_id AS session_assigned_admin_id,
+        updated.unread_count AS session_unread_count,
+        updated.last_activity_at AS session_last_activity_at,
+        updated.created_at AS session_created_at,
+        updated.updated_at AS session_updated_at
+      FROM locked
+      LEFT JOIN inserted ON true
+      LEFT JOIN updated ON true`;
+    if (!row) return { kind: 'session-not-found' };
+    if (row.message_id === null) return { kind: 'duplicate' };
+    const createdAt = row.message_created_at!;
+    return {
+      kind: 'inserted',
+      previousStatus: row.previous_status,
+      previousAiEnabled: row.previous_ai_enabled,
+      message: {
+        id: row.message_id,
+        sessionId: row.found_session_id,
+        sender: input.sender,
+        content: input.content,
+        clientMessageId: input.clientMessageId,
+        adminId: input.adminId,
+        createdAt,
+      },
+      session: {
+        id: row.found_session_id,
+        ipAddress: row.session_ip_address,
+        userAgent: row.session_user_agent,
+        status: row.session_status!,
+        aiEnabled: row.session_ai_enabled!,
+        assignedAdminId: row.session_assigned_admin_id,
+        unreadCount: row.session_unread_count!,
+        lastActivityAt: row.session_last_activity_at!,
+        createdAt: row.session_created_at!,
+        updatedAt: row.session_updated_at!,
+      },
+    };
+  }
+
+  async sessionExists(sessionId: string): Promise<boolean> {
+    return (
+      (await this.prisma.chatSession.count({ where: { id: sessionId } })) > 0
+    );
+  }
+
+  findByClientMessageId(
+    sessionId: string,
+    clientMessageId: string,
+  ): Promise<MessageRecord | null> {
+    return this.prisma.message.findUnique({
+      where: { sessionId_clientMessageId: { sessionId, clientMessageId } },
+    });
+  }
+
+  async findAfter(
+    sessionId: string,
+    after: bigint,
+    limit: number,
+  ): Promise<MessagePage> {
+    const rows = await this.prisma.message.findMany({
+      where: { sessionId, id: { gt: after } },
+      orderBy: { id: 'asc' },
+      take: limit + 1,
+    });
+    return { records: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+
+  /** The last `limit` messages before the cursor (or the latest, without one), oldest first. */
+  async findBefore(
+    sessionId: string,
+    before: bigint | undefined,
+    limit: number,
+  ): Promise<MessagePage> {
+    const rows = await this.prisma.message.findMany({
+      where: {
+        sessionId,
+        ...(before === undefined ? {} : { id: { lt: before } }),
+      },
+      orderBy: { id: 'desc' },
+      take: limit + 1,
+    });
+    return {
+      records: rows.slice(0, limit).reverse(),
+      hasMore: rows.length > limit,
+    };
+  }
+}

@@ -1,0 +1,240 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Subject } from 'rxjs';
+import { type Actor, assertSessionAccess, socketIdOf } from '../common/actor';
+import { AppError, ErrorCode } from '../common/errors';
+import { KeyedSerialQueue } from '../common/keyed-serial-queue';
+import type { Settings } from '../config/settings';
+import { ChatEventsPublisher } from '../realtime/chat-events.publisher';
+import { PresenceService } from '../realtime/presence.service';
+import { WidgetServerEvent } from '../realtime/widget.events';
+import {
+  type SessionRecord,
+  toSessionSummary,
+} from '../sessions/dto/session.view';
+import {
+  type MessageRecord,
+  type MessageView,
+  type Sender,
+  toMessageView,
+} from './dto/message.view';
+import { DEFAULT_PAGE_SIZE, MessagePageQuery } from './dto/message-page.dto';
+import type { SendMessageDto } from './dto/send-message.dto';
+import { MessagesRepository } from './messages.repository';
+
+export interface CommittedMessage {
+  message: MessageView;
+  session: SessionRecord;
+}
+
+export interface MessagePageResult {
+  sessionId: string;
+  messages: MessageView[];
+  hasMore: boolean;
+}
+
+@Injectable()
+export class MessagesService {
+  /** Every newly committed message (never a retried one), for features that react to messages. */
+  readonly committed$ = new Subject<CommittedMessage>();
+
+  /** Sends of one session commit and fan out in arrival order, even over a connection pool. */
+  private readonly perSession = new KeyedSerialQueue();
+
+  constructor(
+    private readonly repository: MessagesRepository,
+    private readonly publisher: ChatEventsPublisher,
+    private readonly presence: PresenceService,
+    private readonly config: ConfigService<Settings, true>,
+  ) {}
+
+  /**
+   * Commits a message from a visitor or an agent, then fans it out. A retry with the same
+   * clientMessageId answers the original message and publishes nothing.
+   */
+  async send(actor: Actor, dto: SendMessageDto): Promise<MessageView> {
+    assertSessionAccess(actor, dto.sessionId);
+    const content = this.normalizeContent(dto.content);
+    const sender: Sender = actor.kind === 'admin' ? 'admin' : 'user';
+    const clientMessageId = dto.clientMessageId ?? null;
+    return this.perSession.run(dto.sessionId, () =>
+      this.commitAndPublish(
+        actor,
+        { sessionId: dto.sessionId, content, clientMessageId },
+        sender,
+      ),
+    );
+  }
+
+  private async commitAndPublish(
+    actor: Actor,
+    {
+      sessionId,
+      content,
+      clientMessageId,
+    }: SendMessageDto & { clientMessageId: string | null },
+    sender: Sender,
+  ): Promise<MessageView> {
+    const outcome = await this.repository.insert({
+      sessionId,
+      sender,
+      content,
+      clientMessageId,
+      adminId: actor.kind === 'admin' ? actor.adminId : null,
+      reopen: sender === 'user',
+      pauseAi:
+        sender === 'admin' &&
+        this.config.get('aiPauseOnAdminReply', { infer: true }),
+    });
+    switch (outcome.kind) {
+      case 'session-not-found':
+        throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
+      case 'duplicate':
+        return this.original(sessionId, clientMessageId!, sender, content);
+      case 'inserted': {
+        const message = toMessageView(outcome.message);
+        this.publisher.messageCommitted(message, socketIdOf(actor));
+        this.announceSessionChanges(
+          outcome.session,
+          message,
+          outcome.previousStatus,
+          outcome.previousAiEnabled,
+        );
+        this.committed$.next({ message, session: outcome.session });
+        return message;
+      }
+    }
+  }
+
+  async page(
+    actor: Actor,
+    sessionId: string,
+    query: MessagePageQuery,
+  ): Promise<MessagePageResult> {
+    assertSessionAccess(actor, sessionId);
+    if (query.after !== undefined && query.before !== undefined) {
+      throw new AppError(
+        ErrorCode.VALIDATION_FAILED,
+        'Use either after or before, not both',
+      );
+    }
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const page =
+      query.after !== undefined
+        ? await this.repository.findAfter(sessionId, BigInt(query.after), limit)
+        : await this.repository.findBefore(
+            sessionId,
+            query.before === undefined ? undefined : BigInt(query.before),
+            limit,
+          );
+    if (
+      page.records.length === 0 &&
+      !(await this.repository.sessionExists(sessionId))
+    ) {
+      throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
+    }
+    return {
+      sessionId,
+      messages: page.records.map(toMessageView),
+      hasMore: page.hasMore,
+    };
+  }
+
+  async latest(
+    sessionId: string,
+    limit = DEFAULT_PAGE_SIZE,
+  ): Promise<MessageView[]> {
+    const page = await this.repository.findBefore(sessionId, undefined, limit);
+    return page.records.map(toMessageView);
+  }
+
+  /** Trims and checks the length in code points: content is refused, never truncated. */
+  private normalizeContent(raw: string): string {
+    const content = raw.trim();
+    const max = this.config.get('messageMaxLength', { infer: true });
+    const length = countCodePoints(content);
+    if (length === 0)
+      throw new AppError(
+        ErrorCode.VALIDATION_FAILED,
+        'content must not be empty',
+      );
+    if (length > max) {
+      throw new AppError(
+        ErrorCode.VALIDATION_FAILED,
+        `content must be at most ${max} characters`,
+        {
+          maxLength: max,
+          length,
+        },
+      );
+    }
+    return content;
+  }
+
+  private async original(
+    sessionId: string,
+    clientMessageId: string,
+    sender: Sender,
+    content: string,
+  ): Promise<MessageView> {
+    const original = await this.repository.findByClientMessageId(
+      sessionId,
+      clientMessageId,
+    );
+    if (
+      !original ||
+      original.sender !== sender ||
+      original.content !== content
+    ) {
+      throw new AppError(
+        ErrorCode.CONFLICT,
+        'clientMessageId was already used for a different message in this session',
+      );
+    }
+    return toMessageView(original satisfies MessageRecord);
+  }
+
+  private announceSessionChanges(
+    session: SessionRecord,
+    message: MessageView,
+    previousStatus: SessionRecord['status'],
+    previousAiEnabled: boolean,
+  ): void {
+    const sessionId = session.id;
+    this.publisher.sessionUpdated(
+      toSessionSummary(
+        session,
+        message.content,
+        this.presence.isActive(sessionId),
+      ),
+    );
+    if (session.status !== previousStatus) {
+      this.publisher.toSessionWidgets(
+        sessionId,
+        WidgetServerEvent.SessionStatus,
+        {
+          sessionId,
+          status: session.status,
+        },
+      );
+    }
+    if (session.aiEnabled !== previousAiEnabled) {
+      this.publisher.aiModeChanged({ sessionId, enabled: session.aiEnabled });
+    }
+  }
+}
+
+/** The contract counts characters as Unicode code points, not UTF-16 units. */
+function countCodePoints(text: string): number {
+  let count = 0;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    // A high surrogate followed by a low one is a single code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) index++;
+    }
+    count++;
+  }
+  return count;
+}

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import type { Namespace, Server, Socket } from 'socket.io';
+import type { MessageView } from '../messages/dto/message.view';
+import type { SessionSummary } from '../sessions/dto/session.view';
+import { AdminServerEvent, type AdminServerEvents } from './admin.events';
+import { ADMINS_ROOM, sessionRoom } from './rooms';
+import {
+  WidgetServerEvent,
+  type AiModeChangedEvent,
+  type WidgetServerEvents,
+} from './widget.events';
+
+export const WIDGET_NAMESPACE = '/';
+export const ADMIN_NAMESPACE = '/admin';
+
+/**
+ * The one place that fans events out: it owns the room names (`session:<id>` in each namespace, `admins`)
+ * and emits once per room, so services never touch sockets.
+ */
+@Injectable()
+export class ChatEventsPublisher {
+  private io?: Server;
+
+  /** Called by each gateway once its namespace exists; both share the same Socket.IO server. */
+  attach(namespace: Namespace): void {
+    this.io = namespace.server;
+  }
+
+  joinSession(socket: Socket, sessionId: string): Promise<void> | void {
+    return socket.join(sessionRoom(sessionId));
+  }
+
+  leaveSession(socket: Socket, sessionId: string): Promise<void> | void {
+    return socket.leave(sessionRoom(sessionId));
+  }
+
+  joinAdmins(socket: Socket): Promise<void> | void {
+    return socket.join(ADMINS_ROOM);
+  }
+
+  toSessionWidgets<E extends keyof WidgetServerEvents>(
+    sessionId: string,
+    event: E,
+    payload: WidgetServerEvents[E],
+    exceptSocketId?: string,
+  ): void {
+    this.except(
+      this.namespace(WIDGET_NAMESPACE).to(sessionRoom(sessionId)),
+      exceptSocketId,
+    ).emit(event, payload);
+  }
+
+  toJoinedAdmins<E extends keyof AdminServerEvents>(
+    sessionId: string,
+    event: E,
+    payload: AdminServerEvents[E],
+    exceptSocketId?: string,
+  ): void {
+    this.except(
+      this.namespace(ADMIN_NAMESPACE).to(sessionRoom(sessionId)),
+      exceptSocketId,
+    ).emit(event, payload);
+  }
+
+  toAllAdmins<E extends keyof AdminServerEvents>(
+    event: E,
+    payload: AdminServerEvents[E],
+    exceptSocketId?: string,
+  ): void {
+    this.except(
+      this.namespace(ADMIN_NAMESPACE).to(ADMINS_ROOM),
+      exceptSocketId,
+    ).emit(event, payload);
+  }
+
+  /** The same event to the session's widget sockets and the admins who joined it. */
+  toSession<E extends keyof WidgetServerEvents & keyof AdminServerEvents>(
+    sessionId: string,
+    event: E,
+    payload: WidgetServerEvents[E] & AdminServerEvents[E],
+  ): void {
+    this.toSessionWidgets(sessionId, event, payload);
+    this.toJoinedAdmins(sessionId, event, payload);
+  }
+
+  /** A committed message: `message` to the session's other sockets, `new-message` to every other admin. */
+  messageCommitted(message: MessageView, senderSocketId?: string): void {
+    this.toSessionWidgets(
+      message.sessionId,
+      WidgetServerEvent.Message,
+      message,
+      senderSocketId,
+    );
+    this.toJoinedAdmins(
+      message.sessionId,
+      AdminServerEvent.Message,
+      message,
+      senderSocketId,
+    );
+    this.toAllAdmins(
+      AdminServerEvent.NewMessage,
+      { sessionId: message.sessionId, message },
+      senderSocketId,
+    );
+  }
+
+  sessionUpdated(session: SessionSummary): void {
+    this.toAllAdmins(AdminServerEvent.SessionUpdated, { session });
+  }
+
+  aiModeChanged(change: AiModeChangedEvent): void {
+    this.toSessionWidgets(
+      change.sessionId,
+      WidgetServerEvent.AiModeChanged,
+      change,
+    );
+    this.toAllAdmins(AdminServerEvent.AiModeChanged, change);
+  }
+
+  private namespace(name: string): Namespace {
+    if (!this.io) throw new Error('The Socket.IO server is not attached yet');
+    return this.io.of(name);
+  }
+
+  private except<T extends { except(room: string): T }>(
+    target: T,
+    socketId?: string,
+  ): T {
+    return socketId ? target.except(socketId) : target;
+  }
+}

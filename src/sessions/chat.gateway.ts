@@ -1,0 +1,107 @@
+import { Logger, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import type { Actor } from '../common/actor';
+import { DtoValidationPipe } from '../common/validation';
+import { AckInterceptor, WsAckExceptionFilter } from '../common/ws-ack';
+import type { Settings } from '../config/settings';
+import type { MessageView } from '../messages/dto/message.view';
+import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
+import { SendMessageDto } from '../messages/dto/send-message.dto';
+import {
+  MessagesService,
+  type MessagePageResult,
+} from '../messages/messages.service';
+import {
+  ChatEventsPublisher,
+  WIDGET_NAMESPACE,
+} from '../realtime/chat-events.publisher';
+import { WidgetEvent } from '../realtime/widget.events';
+import { InitSessionDto } from './dto/open-session.dto';
+import { MarkReadDto, SessionIdParams, TypingDto } from './dto/session-ref.dto';
+import type { InitSessionResult } from './dto/session.view';
+import { SessionsService } from './sessions.service';
+import { WidgetConnections } from './widget-connections';
+import { clientInfoOf, WidgetActor } from './widget-socket';
+
+/** The widget half of the wire contract, on namespace `/`. */
+@WebSocketGateway({ namespace: WIDGET_NAMESPACE })
+@UseFilters(WsAckExceptionFilter)
+@UsePipes(DtoValidationPipe)
+@UseInterceptors(AckInterceptor)
+export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
+  private readonly logger = new Logger(ChatGateway.name);
+
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly messages: MessagesService,
+    private readonly connections: WidgetConnections,
+    private readonly publisher: ChatEventsPublisher,
+    private readonly config: ConfigService<Settings, true>,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    this.publisher.attach(namespace);
+  }
+
+  handleDisconnect(socket: Socket): void {
+    this.connections
+      .detach(socket)
+      .catch((error: Error) => this.logger.warn(error.message));
+  }
+
+  @SubscribeMessage(WidgetEvent.InitSession)
+  async initSession(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() dto: InitSessionDto,
+  ): Promise<InitSessionResult> {
+    const result = await this.sessions.open(
+      dto,
+      clientInfoOf(socket, this.config.get('trustProxy', { infer: true })),
+    );
+    await this.connections.attach(socket, result.sessionId);
+    return result;
+  }
+
+  @SubscribeMessage(WidgetEvent.UserMessage)
+  async userMessage(
+    @WidgetActor() actor: Actor,
+    @MessageBody() dto: SendMessageDto,
+  ): Promise<{ message: MessageView }> {
+    return { message: await this.messages.send(actor, dto) };
+  }
+
+  @SubscribeMessage(WidgetEvent.Sync)
+  sync(
+    @WidgetActor() actor: Actor,
+    @MessageBody() dto: SessionMessagePageDto,
+  ): Promise<MessagePageResult> {
+    return this.messages.page(actor, dto.sessionId, dto);
+  }
+
+  @SubscribeMessage(WidgetEvent.Typing)
+  typing(@WidgetActor() actor: Actor, @MessageBody() dto: TypingDto): void {
+    this.sessions.relayTyping(actor, dto);
+  }
+
+  @SubscribeMessage(WidgetEvent.MarkRead)
+  markRead(@WidgetActor() actor: Actor, @MessageBody() dto: MarkReadDto): void {
+    this.sessions.relayVisitorRead(actor, dto);
+  }
+
+  @SubscribeMessage(WidgetEvent.RequestHuman)
+  requestHuman(
+    @WidgetActor() actor: Actor,
+    @MessageBody() dto: SessionIdParams,
+  ): Promise<void> {
+    return this.sessions.requestHuman(actor, dto);
+  }
+}

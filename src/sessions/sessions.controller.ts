@@ -1,0 +1,34 @@
+import { Body, Controller, Post, Req } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { ApiErrorResponses } from '../common/api-error.responses';
+import { CreateSessionDto } from './dto/open-session.dto';
+import { CreatedSessionView } from './dto/session.view';
+import { SessionsService } from './sessions.service';
+
+@ApiTags('chat')
+@Controller('chat')
+export class SessionsController {
+  constructor(private readonly sessions: SessionsService) {}
+
+  @Post('session')
+  @ApiOperation({
+    summary: 'Start a new chat session',
+    description:
+      "The returned sessionId is the visitor's credential: keep it private and pass it to init_session.",
+  })
+  @ApiCreatedResponse({ type: CreatedSessionView })
+  @ApiErrorResponses(400, 413, 429, 503)
+  create(
+    @Req() request: Request,
+    @Body() dto: CreateSessionDto,
+  ): Promise<CreatedSessionView> {
+    return this.sessions.create(
+      {
+        ipAddress: request.ip,
+        userAgent: request.headers['user-agent'] || undefined,
+      },
+      dto,
+    );
+  }
+}

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { MessagesModule } from '../messages/messages.module';
+import { ChatGateway } from './chat.gateway';
+import { SessionsController } from './sessions.controller';
+import { SessionsRepository } from './sessions.repository';
+import { SessionsService } from './sessions.service';
+import { WidgetConnections } from './widget-connections';
+
+@Module({
+  imports: [MessagesModule],
+  controllers: [SessionsController],
+  providers: [
+    SessionsService,
+    SessionsRepository,
+    WidgetConnections,
+    ChatGateway,
+  ],
+  exports: [SessionsService],
+})
+export class SessionsModule {}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { type Actor, assertSessionAccess } from '../common/actor';
+import { AppError, ErrorCode } from '../common/errors';
+import type { Settings } from '../config/settings';
+import { MessagesService } from '../messages/messages.service';
+import { ChatEventsPublisher } from '../realtime/chat-events.publisher';
+import { AdminServerEvent } from '../realtime/admin.events';
+import { PresenceService } from '../realtime/presence.service';
+import { WidgetServerEvent } from '../realtime/widget.events';
+import type { InitSessionDto } from './dto/open-session.dto';
+import type {
+  MarkReadDto,
+  SessionIdParams,
+  TypingDto,
+} from './dto/session-ref.dto';
+import {
+  type CreatedSessionView,
+  type InitSessionResult,
+  type SessionSummary,
+  toSessionSummary,
+  toSessionView,
+} from './dto/session.view';
+import { SessionsRepository } from './sessions.repository';
+
+/** What the server itself observed about a client; it wins over self-declared values. */
+export interface ClientInfo {
+  ipAddress?: string;
+  userAgent?: string;
+}
+
+export const LIVE_SESSIONS_LIMIT = 200;
+
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly repository: SessionsRepository,
+    private readonly messages: MessagesService,
+    private readonly publisher: ChatEventsPublisher,
+    private readonly presence: PresenceService,
+    private readonly config: ConfigService<Settings, true>,
+  ) {}
+
+  /** REST: always a new session. */
+  async create(
+    observed: ClientInfo,
+    declared: ClientInfo,
+  ): Promise<CreatedSessionView> {
+    const { record } = await this.repository.createOrGet({
+      id: randomUUID(),
+      ipAddress: observed.ipAddress ?? declared.ipAddress ?? null,
+      userAgent: observed.userAgent ?? declared.userAgent ?? null,
+      aiEnabled: this.config.get('aiDefaultEnabled', { infer: true }),
+    });
+    await this.announce(record.id);
+    return { sessionId: record.id, session: toSessionView(record) };
+  }
+
+  /** Widget `init_session`: resumes a known id, creates an unknown one with that id, or starts a new one. */
+  async open(
+    dto: InitSessionDto,
+    observed: ClientInfo,
+  ): Promise<InitSessionResult> {
+    const sessionId = dto.sessionId ?? randomUUID();
+    const existing = dto.sessionId
+      ? await this.repository.findById(sessionId)
+      : null;
+    const record =
+      existing ??
+      (
+        await this.repository.createOrGet({
+          id: sessionId,
+          ipAddress: observed.ipAddress ?? null,
+          userAgent: observed.userAgent ?? null,
+          aiEnabled: this.config.get('aiDefaultEnabled', { infer: true }),
+        })
+      ).record;
+    return {
+      sessionId,
+      session: toSessionView(record),
+      messages: await this.messages.latest(sessionId),
+    };
+  }
+
+  async summary(sessionId: string): Promise<SessionSummary> {
+    const found = await this.repository.findWithLastMessage(sessionId);
+    if (!found) throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
+    return toSessionSummary(
+      found.record,
+      found.lastMessage,
+      this.presence.isActive(sessionId),
+    );
+  }
+
+  /** Tells every admin about the session's current state. */
+  async announce(sessionId: string): Promise<void> {
+    this.publisher.sessionUpdated(await this.summary(sessionId));
+  }
+
+  /** Sessions with a widget connected, newest activity first. */
+  async liveSessions(): Promise<SessionSummary[]> {
+    const rows = await this.repository.findManyWithLastMessage(
+      this.presence.activeSessionIds(),
+      LIVE_SESSIONS_LIMIT,
+    );
+    return rows.map(({ record, lastMessage }) =>
+      toSessionSummary(record, lastMessage, true),
+    );
+  }
+
+  /** Typing indicators cross over: a visitor's reach the joined admins, an agent's reach the widget. */
+  relayTyping(actor: Actor, { sessionId, isTyping }: TypingDto): void {
+    assertSessionAccess(actor, sessionId);
+    if (actor.kind === 'admin') {
+      this.publisher.toSessionWidgets(
+        sessionId,
+        WidgetServerEvent.AdminTyping,
+        { sessionId, isTyping },
+      );
+    } else {
+      this.publisher.toJoinedAdmins(sessionId, AdminServerEvent.UserTyping, {
+        sessionId,
+        isTyping,
+      });
+    }
+  }
+
+  /** Widget `mark_read`: the agents watching the session learn how far the visitor has read. */
+  relayVisitorRead(actor: Actor, { sessionId, upTo }: MarkReadDto): void {
+    assertSessionAccess(actor, sessionId);
+    this.publisher.toJoinedAdmins(sessionId, AdminServerEvent.MessagesRead, {
+      sessionId,
+      by: 'user',
+      upTo,
+    });
+  }
+
+  /** The visitor asks for a person: the AI steps aside and every admin is told. */
+  async requestHuman(
+    actor: Actor,
+    { sessionId }: SessionIdParams,
+  ): Promise<void> {
+    assertSessionAccess(actor, sessionId);
+    await this.setAiMode(sessionId, false);
+    this.publisher.toAllAdmins(AdminServerEvent.HandoffRequested, {
+      sessionId,
+    });
+  }
+
+  /** Persists the AI mode; when it changed, widgets and admins are told. */
+  async setAiMode(sessionId: string, enabled: boolean): Promise<void> {
+    const changed = await this.repository.setAiEnabled(sessionId, enabled);
+    if (changed === null)
+      throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
+    if (!changed) return;
+    this.publisher.aiModeChanged({ sessionId, enabled });
+    await this.announce(sessionId);
+  }
+}

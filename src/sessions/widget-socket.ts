@@ -1,0 +1,39 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Socket } from 'socket.io';
+import type { Actor } from '../common/actor';
+import type { ClientInfo } from './sessions.service';
+
+interface WidgetSocketData {
+  sessionIds?: Set<string>;
+}
+
+/** The sessions this widget socket initialised: its only credentials. */
+export function boundSessionIds(socket: Socket): Set<string> {
+  const data = socket.data as WidgetSocketData;
+  data.sessionIds ??= new Set<string>();
+  return data.sessionIds;
+}
+
+/** The calling widget socket as an Actor. */
+export const WidgetActor = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Actor => {
+    const socket = context.switchToWs().getClient<Socket>();
+    return {
+      kind: 'widget',
+      socketId: socket.id,
+      sessionIds: boundSessionIds(socket),
+    };
+  },
+);
+
+export function clientInfoOf(socket: Socket, trustProxy: boolean): ClientInfo {
+  const forwarded = socket.handshake.headers['x-forwarded-for'];
+  const forwardedFor = (Array.isArray(forwarded) ? forwarded[0] : forwarded)
+    ?.split(',')[0]
+    ?.trim();
+  return {
+    ipAddress:
+      (trustProxy && forwardedFor) || socket.handshake.address || undefined,
+    userAgent: socket.handshake.headers['user-agent'] || undefined,
+  };
+}
