@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
+import { AuthModule } from './auth/auth.module';
 import { AppConfigModule } from './config/app-config.module';
 import type { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
@@ -18,6 +20,8 @@ export class AppModule {
         RealtimeModule,
         MessagesModule,
         SessionsModule,
+        AuthModule,
+        AdminModule,
         HealthModule,
       ],
     };

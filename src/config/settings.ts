@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -110,7 +111,7 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
-  @IsString()
+  @IsEmail({}, { message: 'must be an email address' })
   ADMIN_EMAIL?: string;
 
   @IsOptional()
@@ -206,6 +207,21 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 1 to 1000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000' })
+  @Max(1000, { message: 'must be a whole number from 1 to 1000' })
+  LOGIN_MAX_ATTEMPTS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number of milliseconds, at least 100' })
+  @Min(100, { message: 'must be a whole number of milliseconds, at least 100' })
+  LOGIN_WINDOW_MS?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: LogLevelSetting;
 
@@ -226,7 +242,7 @@ export interface Settings {
   redisUrl: string | undefined;
   corsOrigins: string[];
   jwtSecret: string | undefined;
-  jwtExpiresIn: string;
+  jwtExpiresInSeconds: number;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   messageMaxLength: number;
@@ -240,6 +256,9 @@ export interface Settings {
   aiMaxRetries: number;
   aiDefaultEnabled: boolean;
   aiPauseOnAdminReply: boolean;
+  /** Failed logins allowed per email (and five times as many per IP) within loginWindowMs. */
+  loginMaxAttempts: number;
+  loginWindowMs: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   trustProxy: boolean;
   logLevel: LogLevelSetting;
@@ -273,6 +292,12 @@ export function parseSettings(raw: RawEnvironment): Settings {
       : ` (got ${JSON.stringify(raw[failure.property])})`;
     throw new InvalidSettingError(failure.property, `${reason}${shown}`);
   }
+  if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+    throw new InvalidSettingError(
+      'JWT_SECRET',
+      'is required when NODE_ENV=production',
+    );
+  }
   const aiApiKeys = env.AI_API_KEYS?.length
     ? env.AI_API_KEYS
     : env.OPENAI_API_KEY
@@ -286,7 +311,7 @@ export function parseSettings(raw: RawEnvironment): Settings {
     redisUrl: env.REDIS_URL,
     corsOrigins: env.CORS_ORIGINS ?? [],
     jwtSecret: env.JWT_SECRET,
-    jwtExpiresIn: env.JWT_EXPIRES_IN ?? '12h',
+    jwtExpiresInSeconds: toSeconds(env.JWT_EXPIRES_IN ?? '12h'),
     adminEmail: env.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: env.ADMIN_PASSWORD,
     messageMaxLength: env.MESSAGE_MAX_LENGTH ?? 4000,
@@ -303,9 +328,25 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiMaxRetries: env.AI_MAX_RETRIES ?? 3,
     aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
     aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
+    loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS ?? 10,
+    loginWindowMs: env.LOGIN_WINDOW_MS ?? 15 * 60 * 1000,
     trustProxy: env.TRUST_PROXY ?? false,
     logLevel: env.LOG_LEVEL ?? 'log',
   };
+}
+
+const SECONDS_PER_UNIT: Record<string, number> = {
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+};
+
+function toSeconds(duration: string): number {
+  const unit = duration.at(-1) ?? 's';
+  return unit in SECONDS_PER_UNIT
+    ? Number(duration.slice(0, -1)) * SECONDS_PER_UNIT[unit]
+    : Number(duration);
 }
 
 /** Reads `.env` (when present, without overriding the real environment) and the process environment. */

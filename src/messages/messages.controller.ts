@@ -1,12 +1,22 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { bearerToken } from '../auth/admin-auth';
+import { AuthService } from '../auth/auth.service';
 import { ApiErrorResponses } from '../common/api-error.responses';
-import { AppError, ErrorCode } from '../common/errors';
 import { SessionIdParams } from '../sessions/dto/session-ref.dto';
 import { MessagePageView, MessageView } from './dto/message.view';
 import { MessagePageQuery } from './dto/message-page.dto';
@@ -16,7 +26,10 @@ import { MessagesService, type MessagePageResult } from './messages.service';
 @ApiTags('chat')
 @Controller('chat')
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Post('message')
   @ApiOperation({
@@ -24,17 +37,18 @@ export class MessagesController {
     description:
       'Same validation, idempotency and fan-out as the socket events: the message reaches every live socket of the session.',
   })
+  @ApiBearerAuth()
   @ApiCreatedResponse({ type: MessageView })
   @ApiErrorResponses(400, 401, 403, 404, 409, 413, 429, 503)
-  send(@Body() dto: PostMessageDto): Promise<MessageView> {
-    if (dto.sender === 'admin') {
-      throw new AppError(
-        ErrorCode.UNAUTHORIZED,
-        'Admin messages need an admin bearer token',
-      );
-    }
-    const { sender: _sender, ...message } = dto;
-    return this.messages.send({ kind: 'visitor' }, message);
+  async send(
+    @Headers('authorization') authorization: string | undefined,
+    @Body() { sender, ...message }: PostMessageDto,
+  ): Promise<MessageView> {
+    const actor = await this.auth.actorForSender(
+      sender,
+      bearerToken(authorization),
+    );
+    return this.messages.send(actor, message);
   }
 
   @Get('messages/:sessionId')

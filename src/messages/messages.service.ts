@@ -106,6 +106,21 @@ export class MessagesService {
     }
   }
 
+  /** Commits a message written by the assistant or the system and fans it out like any other. */
+  appendAssistantMessage(
+    sessionId: string,
+    sender: Extract<Sender, 'ai' | 'system'>,
+    content: string,
+  ): Promise<MessageView> {
+    return this.perSession.run(sessionId, () =>
+      this.commitAndPublish(
+        { kind: 'visitor' },
+        { sessionId, content, clientMessageId: null },
+        sender,
+      ),
+    );
+  }
+
   async page(
     actor: Actor,
     sessionId: string,

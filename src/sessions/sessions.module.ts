@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MessagesModule } from '../messages/messages.module';
 import { ChatGateway } from './chat.gateway';
+import { SessionAdminService } from './session-admin.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -11,10 +12,11 @@ import { WidgetConnections } from './widget-connections';
   controllers: [SessionsController],
   providers: [
     SessionsService,
+    SessionAdminService,
     SessionsRepository,
     WidgetConnections,
     ChatGateway,
   ],
-  exports: [SessionsService],
+  exports: [SessionsService, SessionAdminService],
 })
 export class SessionsModule {}

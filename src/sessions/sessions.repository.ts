@@ -1,12 +1,26 @@
 import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../generated/prisma/client';
+import type { MessageRecord } from '../messages/dto/message.view';
 import { PrismaService } from '../prisma/prisma.service';
-import type { SessionRecord } from './dto/session.view';
+import type { SessionRecord, SessionStatus } from './dto/session.view';
 
 export interface NewSession {
   id: string;
   ipAddress: string | null;
   userAgent: string | null;
   aiEnabled: boolean;
+}
+
+export interface ActivityCursor {
+  lastActivityAt: Date;
+  id: string;
+}
+
+export interface SessionListFilter {
+  status?: SessionStatus;
+  text?: string;
+  after?: ActivityCursor;
+  limit: number;
 }
 
 export interface SessionWithLastMessage {
@@ -62,16 +76,105 @@ export class SessionsRepository {
     return rows.map(toWithLastMessage);
   }
 
+  /** Sessions newest activity first, after the cursor; one more than `limit` tells whether more exist. */
+  async findPage(filter: SessionListFilter): Promise<SessionWithLastMessage[]> {
+    const where: Prisma.ChatSessionWhereInput = {
+      ...(filter.status && { status: filter.status }),
+      ...(filter.text && {
+        messages: {
+          some: { content: { contains: filter.text, mode: 'insensitive' } },
+        },
+      }),
+      ...(filter.after && {
+        OR: [
+          { lastActivityAt: { lt: filter.after.lastActivityAt } },
+          {
+            lastActivityAt: filter.after.lastActivityAt,
+            id: { lt: filter.after.id },
+          },
+        ],
+      }),
+    };
+    const rows = await this.prisma.chatSession.findMany({
+      where,
+      orderBy: [{ lastActivityAt: 'desc' }, { id: 'desc' }],
+      take: filter.limit + 1,
+      include: LAST_MESSAGE,
+    });
+    return rows.map(toWithLastMessage);
+  }
+
+  /** Returns whether the value changed, or null when the session does not exist. */
+  async setStatus(id: string, status: SessionStatus): Promise<boolean | null> {
+    const { count } = await this.prisma.chatSession.updateMany({
+      where: { id, status: { not: status } },
+      data: { status },
+    });
+    return count > 0 ? true : (await this.exists(id)) ? false : null;
+  }
+
+  /** Returns whether the session exists. */
+  async assign(id: string, adminId: string | null): Promise<boolean> {
+    const { count } = await this.prisma.chatSession.updateMany({
+      where: { id },
+      data: { assignedAdminId: adminId },
+    });
+    return count > 0;
+  }
+
+  async adminExists(adminId: string): Promise<boolean> {
+    return (await this.prisma.admin.count({ where: { id: adminId } })) > 0;
+  }
+
+  /** The id of the session's latest message, if any. */
+  async latestMessageId(id: string): Promise<bigint | null> {
+    const latest = await this.prisma.message.findFirst({
+      where: { sessionId: id },
+      orderBy: { id: 'desc' },
+      select: { id: true },
+    });
+    return latest?.id ?? null;
+  }
+
+  /** Agents have read up to `upTo`: the unread count becomes the user messages after it. */
+  async markReadByAdmins(id: string, upTo: bigint): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const unreadCount = await tx.message.count({
+        where: { sessionId: id, sender: 'user', id: { gt: upTo } },
+      });
+      await tx.chatSession.update({
+        where: { id },
+        data: { adminLastReadMessageId: upTo, unreadCount },
+      });
+    });
+  }
+
+  /** Deletes the session; its messages go with it (on delete cascade). Returns whether it existed. */
+  async erase(id: string): Promise<boolean> {
+    const { count } = await this.prisma.chatSession.deleteMany({
+      where: { id },
+    });
+    return count > 0;
+  }
+
+  allMessages(id: string): Promise<MessageRecord[]> {
+    return this.prisma.message.findMany({
+      where: { sessionId: id },
+      orderBy: { id: 'asc' },
+    });
+  }
+
   /** Returns whether the value changed, or null when the session does not exist. */
   async setAiEnabled(id: string, aiEnabled: boolean): Promise<boolean | null> {
     const { count } = await this.prisma.chatSession.updateMany({
       where: { id, aiEnabled: !aiEnabled },
       data: { aiEnabled },
     });
-    if (count > 0) return true;
-    return (await this.prisma.chatSession.count({ where: { id } })) > 0
-      ? false
-      : null;
+    return count > 0 ? true : (await this.exists(id)) ? false : null;
+  }
+
+  private async exists(id: string): Promise<boolean> {
+    return (await this.prisma.chatSession.count({ where: { id } })) > 0;
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { Subject } from 'rxjs';
 import { type Actor, assertSessionAccess } from '../common/actor';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Settings } from '../config/settings';
@@ -32,8 +33,16 @@ export interface ClientInfo {
 
 export const LIVE_SESSIONS_LIMIT = 200;
 
+export interface AiModeChange {
+  sessionId: string;
+  enabled: boolean;
+}
+
 @Injectable()
 export class SessionsService {
+  /** Every persisted change of a session's AI mode made through this service. */
+  readonly aiModeChanged$ = new Subject<AiModeChange>();
+
   constructor(
     private readonly repository: SessionsRepository,
     private readonly messages: MessagesService,
@@ -81,6 +90,10 @@ export class SessionsService {
       session: toSessionView(record),
       messages: await this.messages.latest(sessionId),
     };
+  }
+
+  async isAiEnabled(sessionId: string): Promise<boolean> {
+    return (await this.repository.findById(sessionId))?.aiEnabled ?? false;
   }
 
   async summary(sessionId: string): Promise<SessionSummary> {
@@ -154,6 +167,7 @@ export class SessionsService {
     if (changed === null)
       throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
     if (!changed) return;
+    this.aiModeChanged$.next({ sessionId, enabled });
     this.publisher.aiModeChanged({ sessionId, enabled });
     await this.announce(sessionId);
   }

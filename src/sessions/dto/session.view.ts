@@ -134,3 +134,34 @@ export function toSessionSummary(
     assignedAdminId: record.assignedAdminId,
   };
 }
+
+/** `GET/PATCH /api/admin/sessions/:id`: the session with its summary fields. */
+export class AdminSessionView extends SessionView {
+  @ApiProperty({ example: 'User-3f2a9c1b' })
+  user: string;
+
+  @ApiProperty()
+  lastMessage: string;
+
+  @ApiProperty({
+    description: "The last message's time, or the session's creation time",
+  })
+  timestamp: string;
+
+  @ApiProperty()
+  isActive: boolean;
+
+  @ApiProperty()
+  unreadCount: number;
+}
+
+export class SessionExport {
+  @ApiProperty({ type: SessionView })
+  session: SessionView;
+
+  @ApiProperty({
+    type: [MessageView],
+    description: 'Every message, oldest first',
+  })
+  messages: MessageView[];
+}

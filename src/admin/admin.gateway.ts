@@ -1,0 +1,188 @@
+import { Logger, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import {
+  AuthService,
+  type AdminActor,
+  toAdminActor,
+} from '../auth/auth.service';
+import { ErrorCode } from '../common/errors';
+import { DtoValidationPipe } from '../common/validation';
+import { AckInterceptor, WsAckExceptionFilter } from '../common/ws-ack';
+import type { MessageView } from '../messages/dto/message.view';
+import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
+import { SendMessageDto } from '../messages/dto/send-message.dto';
+import {
+  MessagesService,
+  type MessagePageResult,
+} from '../messages/messages.service';
+import { AdminEvent, AdminServerEvent } from '../realtime/admin.events';
+import {
+  ADMIN_NAMESPACE,
+  ChatEventsPublisher,
+} from '../realtime/chat-events.publisher';
+import {
+  AssignSessionDto,
+  ListSessionsQuery,
+  ToggleAiModeDto,
+} from '../sessions/dto/session-admin.dto';
+import {
+  AdminMarkReadDto,
+  SessionIdParams,
+  TypingDto,
+} from '../sessions/dto/session-ref.dto';
+import type { SessionSummary } from '../sessions/dto/session.view';
+import {
+  SessionAdminService,
+  type SessionPage,
+} from '../sessions/session-admin.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { handshakeToken, setSocketAdmin, SocketAdmin } from './admin-socket';
+
+/** The admin half of the wire contract, on namespace `/admin`. Only signed-in agents get in. */
+@WebSocketGateway({ namespace: ADMIN_NAMESPACE })
+@UseFilters(WsAckExceptionFilter)
+@UsePipes(DtoValidationPipe)
+@UseInterceptors(AckInterceptor)
+export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger(AdminGateway.name);
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionsService,
+    private readonly sessionAdmin: SessionAdminService,
+    private readonly messages: MessagesService,
+    private readonly publisher: ChatEventsPublisher,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    this.publisher.attach(namespace);
+    // The token is checked during the handshake, so a refused client never sees a single event.
+    namespace.use((socket, next) => {
+      this.auth.authenticate(handshakeToken(socket)).then(
+        (admin) => {
+          setSocketAdmin(socket, toAdminActor(admin, socket.id));
+          next();
+        },
+        () => next(new Error(ErrorCode.UNAUTHORIZED)),
+      );
+    });
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    await this.publisher.joinAdmins(socket);
+    await this.sendLiveSessions(socket).catch((error: Error) =>
+      this.logger.warn(`Could not send the session list: ${error.message}`),
+    );
+  }
+
+  @SubscribeMessage(AdminEvent.AdminConnect)
+  async adminConnect(@ConnectedSocket() socket: Socket): Promise<void> {
+    await this.sendLiveSessions(socket);
+  }
+
+  @SubscribeMessage(AdminEvent.GetSessions)
+  async getSessions(
+    @ConnectedSocket() socket: Socket,
+  ): Promise<{ sessions: SessionSummary[] }> {
+    return { sessions: await this.sendLiveSessions(socket) };
+  }
+
+  @SubscribeMessage(AdminEvent.GetAllSessions)
+  async getAllSessions(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() query: ListSessionsQuery,
+  ): Promise<SessionPage> {
+    const page = await this.sessionAdmin.list(query);
+    socket.emit(AdminServerEvent.AllSessionsList, page.sessions);
+    return page;
+  }
+
+  @SubscribeMessage(AdminEvent.GetMessages)
+  async getMessages(
+    @ConnectedSocket() socket: Socket,
+    @SocketAdmin() admin: AdminActor,
+    @MessageBody() dto: SessionMessagePageDto,
+  ): Promise<MessagePageResult> {
+    const page = await this.messages.page(admin, dto.sessionId, dto);
+    socket.emit(AdminServerEvent.MessagesHistory, page.messages);
+    return page;
+  }
+
+  @SubscribeMessage(AdminEvent.JoinSession)
+  async joinSession(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() { sessionId }: SessionIdParams,
+  ): Promise<void> {
+    await this.sessionAdmin.assertExists(sessionId);
+    await this.publisher.joinSession(socket, sessionId);
+  }
+
+  @SubscribeMessage(AdminEvent.LeaveSession)
+  async leaveSession(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() { sessionId }: SessionIdParams,
+  ): Promise<void> {
+    await this.publisher.leaveSession(socket, sessionId);
+  }
+
+  @SubscribeMessage(AdminEvent.AdminMessage)
+  async adminMessage(
+    @SocketAdmin() admin: AdminActor,
+    @MessageBody() dto: SendMessageDto,
+  ): Promise<{ message: MessageView }> {
+    return { message: await this.messages.send(admin, dto) };
+  }
+
+  @SubscribeMessage(AdminEvent.ToggleAiMode)
+  toggleAiMode(
+    @MessageBody() { sessionId, enabled }: ToggleAiModeDto,
+  ): Promise<void> {
+    return this.sessionAdmin.setAiMode(sessionId, enabled);
+  }
+
+  @SubscribeMessage(AdminEvent.Typing)
+  typing(
+    @SocketAdmin() admin: AdminActor,
+    @MessageBody() dto: TypingDto,
+  ): void {
+    this.sessions.relayTyping(admin, dto);
+  }
+
+  @SubscribeMessage(AdminEvent.MarkRead)
+  markRead(
+    @MessageBody() { sessionId, upTo }: AdminMarkReadDto,
+  ): Promise<void> {
+    return this.sessionAdmin.markRead(sessionId, upTo);
+  }
+
+  @SubscribeMessage(AdminEvent.ResolveSession)
+  resolveSession(@MessageBody() { sessionId }: SessionIdParams): Promise<void> {
+    return this.sessionAdmin.setStatus(sessionId, 'resolved');
+  }
+
+  @SubscribeMessage(AdminEvent.ReopenSession)
+  reopenSession(@MessageBody() { sessionId }: SessionIdParams): Promise<void> {
+    return this.sessionAdmin.setStatus(sessionId, 'open');
+  }
+
+  @SubscribeMessage(AdminEvent.AssignSession)
+  assignSession(
+    @MessageBody() { sessionId, adminId }: AssignSessionDto,
+  ): Promise<void> {
+    return this.sessionAdmin.assign(sessionId, adminId);
+  }
+
+  private async sendLiveSessions(socket: Socket): Promise<SessionSummary[]> {
+    const sessions = await this.sessions.liveSessions();
+    socket.emit(AdminServerEvent.SessionsList, sessions);
+    return sessions;
+  }
+}

@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import type { Actor } from '../common/actor';
+import { AppError, ErrorCode } from '../common/errors';
+import { TokenBucketLimiter } from '../common/token-bucket';
+import type { Settings } from '../config/settings';
+import { AdminAccountsService, normalizeEmail } from './admin-accounts.service';
+import {
+  type AdminRecord,
+  type LoginResult,
+  toAdminView,
+} from './dto/admin.view';
+import type { LoginDto } from './dto/login.dto';
+import { UNMATCHABLE_HASH, verifyPassword } from './password-hasher';
+
+export type AdminActor = Extract<Actor, { kind: 'admin' }>;
+
+interface TokenClaims {
+  sub: string;
+}
+
+/** A per-IP budget this many times the per-email one: an office shares one address. */
+const IP_BUDGET_FACTOR = 5;
+
+@Injectable()
+export class AuthService {
+  private readonly failuresByEmail: TokenBucketLimiter;
+  private readonly failuresByIp: TokenBucketLimiter;
+
+  constructor(
+    private readonly accounts: AdminAccountsService,
+    private readonly jwt: JwtService,
+    private readonly config: ConfigService<Settings, true>,
+  ) {
+    const attempts = config.get('loginMaxAttempts', { infer: true });
+    const windowMs = config.get('loginWindowMs', { infer: true });
+    this.failuresByEmail = new TokenBucketLimiter(attempts, windowMs);
+    this.failuresByIp = new TokenBucketLimiter(
+      attempts * IP_BUDGET_FACTOR,
+      windowMs,
+    );
+  }
+
+  /**
+   * Wrong email and wrong password fail alike and take as long (a password is verified either way).
+   * Failed attempts are limited per email and per IP.
+   */
+  async login(
+    dto: LoginDto,
+    ipAddress: string | undefined,
+  ): Promise<LoginResult> {
+    const email = normalizeEmail(dto.email);
+    const ipKey = ipAddress ?? 'unknown';
+    this.assertNotLimited(email, ipKey);
+    const admin = await this.accounts.findByEmail(email);
+    const passwordMatches = await verifyPassword(
+      dto.password,
+      admin?.passwordHash ?? UNMATCHABLE_HASH,
+    );
+    if (!admin || admin.disabled || !passwordMatches) {
+      this.failuresByEmail.take(email);
+      this.failuresByIp.take(ipKey);
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'Wrong email or password');
+    }
+    this.failuresByEmail.reset(email);
+    const expiresIn = this.config.get('jwtExpiresInSeconds', { infer: true });
+    const accessToken = await this.jwt.signAsync(
+      { sub: admin.id } satisfies TokenClaims,
+      {
+        expiresIn,
+      },
+    );
+    return { accessToken, expiresIn, admin: toAdminView(admin) };
+  }
+
+  /** The active account a token belongs to; a disabled or deleted account's token stops working. */
+  async authenticate(token: string | undefined): Promise<AdminRecord> {
+    if (!token)
+      throw new AppError(
+        ErrorCode.UNAUTHORIZED,
+        'An admin access token is required',
+      );
+    const claims = await this.jwt
+      .verifyAsync<TokenClaims>(token)
+      .catch(() => null);
+    const admin =
+      typeof claims?.sub === 'string'
+        ? await this.accounts.findActive(claims.sub)
+        : null;
+    if (!admin)
+      throw new AppError(
+        ErrorCode.UNAUTHORIZED,
+        'The access token is invalid or expired',
+      );
+    return admin;
+  }
+
+  /** REST messages: a visitor needs nothing but the session id; an agent needs a valid token. */
+  async actorForSender(
+    sender: 'user' | 'admin',
+    token: string | undefined,
+  ): Promise<Actor> {
+    return sender === 'user'
+      ? { kind: 'visitor' }
+      : toAdminActor(await this.authenticate(token));
+  }
+
+  private assertNotLimited(email: string, ipKey: string): void {
+    for (const check of [
+      this.failuresByEmail.check(email),
+      this.failuresByIp.check(ipKey),
+    ]) {
+      if (!check.allowed) {
+        throw new AppError(
+          ErrorCode.RATE_LIMITED,
+          'Too many failed logins; try again later',
+          {
+            retryAfterMs: check.retryAfterMs,
+          },
+        );
+      }
+    }
+  }
+}
+
+export function toAdminActor(
+  admin: AdminRecord,
+  socketId?: string,
+): AdminActor {
+  return { kind: 'admin', adminId: admin.id, role: admin.role, socketId };
+}

@@ -1,0 +1,49 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { AdminRole } from '../../common/actor';
+
+export const ADMIN_ROLES = ['admin', 'agent'] as const;
+
+export interface AdminRecord {
+  id: string;
+  email: string;
+  name: string;
+  role: AdminRole;
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export class AdminView {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty()
+  email: string;
+
+  @ApiProperty()
+  name: string;
+
+  @ApiProperty({
+    enum: ADMIN_ROLES,
+    description: "'admin' may also erase and export sessions",
+  })
+  role: AdminRole;
+}
+
+export function toAdminView({ id, email, name, role }: AdminRecord): AdminView {
+  return { id, email, name, role };
+}
+
+export class LoginResult {
+  @ApiProperty({
+    description:
+      'Send as `Authorization: Bearer <token>`, and as `auth: { token }` on /admin',
+  })
+  accessToken: string;
+
+  @ApiProperty({ description: 'Lifetime of the token in seconds' })
+  expiresIn: number;
+
+  @ApiProperty({ type: AdminView })
+  admin: AdminView;
+}

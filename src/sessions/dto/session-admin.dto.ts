@@ -1,0 +1,110 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { IsSessionId } from '../../common/dto-fields';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+} from '../../messages/dto/message-page.dto';
+import {
+  SESSION_STATUSES,
+  type SessionStatus,
+  SessionSummary,
+} from './session.view';
+
+/** `get-all-sessions` and `GET /api/admin/sessions`. */
+export class ListSessionsQuery {
+  @ApiPropertyOptional({ enum: SESSION_STATUSES })
+  @IsOptional()
+  @IsIn(SESSION_STATUSES, { message: "status must be 'open' or 'resolved'" })
+  status?: SessionStatus;
+
+  @ApiPropertyOptional({
+    description:
+      'Only sessions with a message containing this text (case-insensitive)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  q?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'limit must be a whole number' })
+  @Min(1, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` })
+  @Max(MAX_PAGE_SIZE, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` })
+  limit?: number;
+}
+
+export class SessionListView {
+  @ApiProperty({ type: [SessionSummary], description: 'Newest activity first' })
+  sessions: SessionSummary[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'null on the last page',
+  })
+  nextCursor: string | null;
+}
+
+/** `PATCH /api/admin/sessions/:id`: any of the three. */
+export class UpdateSessionDto {
+  @ApiPropertyOptional({ enum: SESSION_STATUSES })
+  @IsOptional()
+  @IsIn(SESSION_STATUSES, { message: "status must be 'open' or 'resolved'" })
+  status?: SessionStatus;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean({ message: 'aiEnabled must be true or false' })
+  aiEnabled?: boolean;
+
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'uuid' })
+  @ValidateIf(
+    (_: unknown, value: unknown) => value !== undefined && value !== null,
+  )
+  @IsUUID('all', { message: 'assignedAdminId must be an admin id or null' })
+  assignedAdminId?: string | null;
+}
+
+export class ToggleAiModeDto {
+  @IsSessionId()
+  sessionId: string;
+
+  @IsBoolean({ message: 'enabled must be true or false' })
+  enabled: boolean;
+}
+
+export class AssignSessionDto {
+  @IsSessionId()
+  sessionId: string;
+
+  @ValidateIf((_: unknown, value: unknown) => value !== null)
+  @IsUUID('all', { message: 'adminId must be an admin id or null' })
+  adminId: string | null;
+}
