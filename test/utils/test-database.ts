@@ -42,10 +42,13 @@ async function createPostgresDatabase(
   );
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  // Local state other than the database (the generated JWT secret) still needs a folder.
+  const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
   return {
     kind: 'postgresql',
-    env: { DATABASE_URL: url.toString() },
+    env: { DATABASE_URL: url.toString(), DATA_DIR: dataDir },
     drop: async () => {
+      rmSync(dataDir, { recursive: true, force: true });
       await withAdminClient(serverUrl, (client) =>
         client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
       );

@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import { Logger, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AdminRole } from '../common/actor';
+import { AppConfigModule } from '../config/app-config.module';
+import {
+  InvalidSettingError,
+  loadSettingsFromProcess,
+} from '../config/settings';
+import { PrismaModule } from '../prisma/prisma.module';
+import { AdminAccountsService } from './admin-accounts.service';
+
+const USAGE =
+  'Usage: npm run admin:create -- --email agent@example.com --name "Ada" [--role agent|admin]';
+
+@Module({ providers: [AdminAccountsService] })
+class CreateAdminModule {}
+
+/** `npm run admin:create`: adds an agent account and prints its generated password once. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string', default: 'agent' },
+    },
+  });
+  if (
+    !values.email ||
+    !values.name ||
+    !['agent', 'admin'].includes(values.role)
+  ) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const settings = loadSettingsFromProcess();
+  const context = await NestFactory.createApplicationContext(
+    {
+      module: CreateAdminModule,
+      imports: [AppConfigModule.forRoot(settings), PrismaModule],
+    },
+    { logger: ['error', 'warn'] },
+  );
+  try {
+    const { admin, password } = await context.get(AdminAccountsService).create({
+      email: values.email,
+      name: values.name,
+      role: values.role as AdminRole,
+    });
+    process.stdout.write(
+      `Created ${admin.role} ${admin.email}. Password (shown only now): ${password}\n`,
+    );
+  } finally {
+    await context.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof InvalidSettingError ||
+    (error as { code?: string }).code === 'CONFLICT'
+      ? (error as Error).message
+      : `Could not create the account: ${String(error)}`;
+  new Logger('Admin').error(message);
+  process.exitCode = 1;
+});
