@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { RateLimitsModule } from './common/rate-limits.module';
 import { AppConfigModule } from './config/app-config.module';
 import type { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
@@ -18,6 +19,7 @@ export class AppModule {
         AppConfigModule.forRoot(settings),
         PrismaModule,
         RealtimeModule,
+        RateLimitsModule,
         MessagesModule,
         SessionsModule,
         AuthModule,

@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ErrorCode, httpStatusOf } from './common/errors';
 import { isOriginAllowed } from './common/origins';
@@ -22,6 +23,8 @@ export function configureApp(
   settings: Settings,
 ): void {
   app.set('trust proxy', settings.trustProxy);
+  // The API answers JSON; a content security policy would only get in the way of the OpenAPI UI.
+  app.use(helmet({ contentSecurityPolicy: false }));
   app.use(refuseForeignOrigins(settings.corsOrigins));
   app.enableCors({
     origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins,

@@ -201,6 +201,38 @@ class EnvironmentVariables {
   AI_PAUSE_ON_ADMIN_REPLY?: boolean;
 
   @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  WIDGET_EVENTS_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 1 to 10000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 10000000' })
+  @Max(10000000, { message: 'must be a whole number from 1 to 10000000' })
+  WIDGET_EVENTS_PER_MINUTE_PER_IP?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'must be a whole number from 1 to 100000' })
+  MAX_CONNECTIONS_PER_IP?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Type(() => Number)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  HTTP_WRITES_PER_MINUTE_PER_IP?: number;
+
+  @IsOptional()
   @Transform(toBoolean)
   @IsBoolean({ message: 'must be true or false' })
   TRUST_PROXY?: boolean;
@@ -256,6 +288,13 @@ export interface Settings {
   aiMaxRetries: number;
   aiDefaultEnabled: boolean;
   aiPauseOnAdminReply: boolean;
+  /** Widget events a socket may send per minute (a burst of that many is fine). */
+  widgetEventsPerMinute: number;
+  /** Widget events all sockets of one IP may send per minute. */
+  widgetEventsPerMinutePerIp: number;
+  maxConnectionsPerIp: number;
+  /** POST /api/chat/session and POST /api/chat/message per IP per minute. */
+  httpWritesPerMinutePerIp: number;
   /** Failed logins allowed per email (and five times as many per IP) within loginWindowMs. */
   loginMaxAttempts: number;
   loginWindowMs: number;
@@ -328,6 +367,10 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiMaxRetries: env.AI_MAX_RETRIES ?? 3,
     aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
     aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
+    widgetEventsPerMinute: env.WIDGET_EVENTS_PER_MINUTE ?? 600,
+    widgetEventsPerMinutePerIp: env.WIDGET_EVENTS_PER_MINUTE_PER_IP ?? 6000,
+    maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP ?? 200,
+    httpWritesPerMinutePerIp: env.HTTP_WRITES_PER_MINUTE_PER_IP ?? 600,
     loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS ?? 10,
     loginWindowMs: env.LOGIN_WINDOW_MS ?? 15 * 60 * 1000,
     trustProxy: env.TRUST_PROXY ?? false,

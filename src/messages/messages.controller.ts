@@ -6,6 +6,7 @@ import {
   Param,
   Post,
   Query,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -17,6 +18,7 @@ import {
 import { bearerToken } from '../auth/admin-auth';
 import { AuthService } from '../auth/auth.service';
 import { ApiErrorResponses } from '../common/api-error.responses';
+import { HttpWriteRateLimitGuard } from '../common/rate-limits';
 import { SessionIdParams } from '../sessions/dto/session-ref.dto';
 import { MessagePageView, MessageView } from './dto/message.view';
 import { MessagePageQuery } from './dto/message-page.dto';
@@ -32,6 +34,7 @@ export class MessagesController {
   ) {}
 
   @Post('message')
+  @UseGuards(HttpWriteRateLimitGuard)
   @ApiOperation({
     summary: 'Send a message to a session',
     description:

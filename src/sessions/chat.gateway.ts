@@ -1,4 +1,10 @@
-import { Logger, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  Logger,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  UsePipes,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import {
   ConnectedSocket,
@@ -10,6 +16,8 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import type { Actor } from '../common/actor';
+import { ErrorCode } from '../common/errors';
+import { RateLimits, WidgetRateLimitGuard } from '../common/rate-limits';
 import { DtoValidationPipe } from '../common/validation';
 import { AckInterceptor, WsAckExceptionFilter } from '../common/ws-ack';
 import type { Settings } from '../config/settings';
@@ -35,6 +43,7 @@ import { clientInfoOf, WidgetActor } from './widget-socket';
 /** The widget half of the wire contract, on namespace `/`. */
 @WebSocketGateway({ namespace: WIDGET_NAMESPACE })
 @UseFilters(WsAckExceptionFilter)
+@UseGuards(WidgetRateLimitGuard)
 @UsePipes(DtoValidationPipe)
 @UseInterceptors(AckInterceptor)
 export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
@@ -46,10 +55,16 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly connections: WidgetConnections,
     private readonly publisher: ChatEventsPublisher,
     private readonly config: ConfigService<Settings, true>,
+    private readonly limits: RateLimits,
   ) {}
 
   afterInit(namespace: Namespace): void {
     this.publisher.attach(namespace);
+    namespace.use((socket, next) =>
+      this.limits.openConnection(socket)
+        ? next()
+        : next(new Error(ErrorCode.RATE_LIMITED)),
+    );
   }
 
   handleDisconnect(socket: Socket): void {

@@ -1,7 +1,8 @@
-import { Body, Controller, Post, Req } from '@nestjs/common';
+import { Body, Controller, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrorResponses } from '../common/api-error.responses';
+import { HttpWriteRateLimitGuard } from '../common/rate-limits';
 import { CreateSessionDto } from './dto/open-session.dto';
 import { CreatedSessionView } from './dto/session.view';
 import { SessionsService } from './sessions.service';
@@ -12,6 +13,7 @@ export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 
   @Post('session')
+  @UseGuards(HttpWriteRateLimitGuard)
   @ApiOperation({
     summary: 'Start a new chat session',
     description:
