@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AiModule } from './ai/ai.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { RateLimitsModule } from './common/rate-limits.module';
@@ -25,6 +26,7 @@ export class AppModule {
         AuthModule,
         AdminModule,
         HealthModule,
+        AiModule,
       ],
     };
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AxiosResponse } from 'axios';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -53,7 +53,7 @@ export interface AiRetryPolicy {
 
 export const AI_RETRY_POLICY = Symbol('AI_RETRY_POLICY');
 
-const DEFAULT_RETRY_POLICY: AiRetryPolicy = {
+export const DEFAULT_AI_RETRY_POLICY: AiRetryPolicy = {
   baseDelayMs: 500,
   maxDelayMs: 8000,
 };
@@ -334,15 +334,12 @@ interface Attempt {
 @Injectable()
 export class AiProviderClient {
   private readonly logger = new Logger(AiProviderClient.name);
-  private readonly retryPolicy: AiRetryPolicy;
 
   constructor(
     private readonly http: HttpService,
     private readonly config: ConfigService<Settings, true>,
-    @Optional() @Inject(AI_RETRY_POLICY) retryPolicy?: AiRetryPolicy,
-  ) {
-    this.retryPolicy = retryPolicy ?? DEFAULT_RETRY_POLICY;
-  }
+    @Inject(AI_RETRY_POLICY) private readonly retryPolicy: AiRetryPolicy,
+  ) {}
 
   get isConfigured(): boolean {
     return this.config.get('aiApiKeys', { infer: true }).length > 0;

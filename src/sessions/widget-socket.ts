@@ -28,13 +28,8 @@ export const WidgetActor = createParamDecorator(
 );
 
 export function clientInfoOf(socket: Socket, trustProxy: boolean): ClientInfo {
-  const forwarded = socket.handshake.headers['x-forwarded-for'];
-  const forwardedFor = (Array.isArray(forwarded) ? forwarded[0] : forwarded)
-    ?.split(',')[0]
-    ?.trim();
   return {
-    ipAddress:
-      (trustProxy && forwardedFor) || socket.handshake.address || undefined,
+    ipAddress: socketAddress(socket, trustProxy),
     userAgent: socket.handshake.headers['user-agent'] || undefined,
   };
 }
