@@ -367,6 +367,20 @@ describe('Admin side', () => {
       });
     });
 
+    it('hands the session to a person on request_human, telling both sides', async () => {
+      const { socket, sessionId } = await newWidget();
+      const agent = await connectAdmin(server);
+      const handoff = nextEvent(agent, AdminServerEvent.HandoffRequested);
+      const adminMode = nextEvent(agent, AdminServerEvent.AiModeChanged);
+      const widgetMode = nextEvent(socket, WidgetServerEvent.AiModeChanged);
+      expect(
+        await ack(socket, WidgetEvent.RequestHuman, { sessionId }),
+      ).toEqual({ ok: true });
+      expect(await handoff).toEqual({ sessionId });
+      expect(await adminMode).toEqual({ sessionId, enabled: false });
+      expect(await widgetMode).toEqual({ sessionId, enabled: false });
+    });
+
     it('refuses to turn the AI on without a key, and changes nothing', async () => {
       const { sessionId } = await newWidget();
       const agent = await connectAdmin(server);

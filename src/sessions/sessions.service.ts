@@ -161,14 +161,15 @@ export class SessionsService {
     });
   }
 
-  /** Persists the AI mode; when it changed, widgets and admins are told. */
+  /** Persists the AI mode and tells widgets and admins; admins get the new summary when it changed. */
   async setAiMode(sessionId: string, enabled: boolean): Promise<void> {
     const changed = await this.repository.setAiEnabled(sessionId, enabled);
     if (changed === null)
       throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
+    // Clients asked for this mode: they hear it confirmed even when it was already so.
+    this.publisher.aiModeChanged({ sessionId, enabled });
     if (!changed) return;
     this.aiModeChanged$.next({ sessionId, enabled });
-    this.publisher.aiModeChanged({ sessionId, enabled });
     await this.announce(sessionId);
   }
 }
