@@ -31,7 +31,6 @@ export function configureApp(
     credentials: true,
   });
   app.useBodyParser('json', { limit: maxPayloadBytes(settings) });
-  app.setGlobalPrefix('api', { exclude: ['health', 'health/ready'] });
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.useWebSocketAdapter(

@@ -34,7 +34,7 @@ import {
 @ApiTags('admin')
 @ApiBearerAuth()
 @UseGuards(AdminAuthGuard)
-@Controller('admin/sessions')
+@Controller('api/admin/sessions')
 export class AdminSessionsController {
   constructor(private readonly sessionAdmin: SessionAdminService) {}
 

@@ -23,7 +23,7 @@ import { AdminView, LoginResult, toAdminView } from './dto/admin.view';
 import { LoginDto } from './dto/login.dto';
 
 @ApiTags('auth')
-@Controller('auth')
+@Controller('api/auth')
 export class AuthController {
   constructor(
     private readonly auth: AuthService,

@@ -28,6 +28,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'CONFLICT: the clientMessageId was used for a different message',
   413: 'PAYLOAD_TOO_LARGE: the body is over the size limit',
   429: 'RATE_LIMITED: too many requests; see Retry-After',
+  500: 'INTERNAL: an unexpected error; nothing about it is disclosed',
   503: 'UNAVAILABLE: the database is unreachable; try again',
 };
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsEmail,
@@ -36,6 +36,13 @@ const SECRET_SETTINGS = new Set([
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string'
+    ? value.trim() === ''
+      ? undefined
+      : Number(value)
+    : value;
+
 const toBoolean = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const normalized = value.trim().toLowerCase();
@@ -55,8 +62,7 @@ const toList = ({ value }: { value: unknown }) =>
 /** The environment as the operator writes it; each field is checked and converted once, here. */
 class EnvironmentVariables {
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 0 to 65535' })
   @Min(0, { message: 'must be a whole number from 0 to 65535' })
   @Max(65535, { message: 'must be a whole number from 0 to 65535' })
@@ -121,8 +127,7 @@ class EnvironmentVariables {
   ADMIN_PASSWORD?: string;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 100000' })
   @Min(1, { message: 'must be a whole number from 1 to 100000' })
   @Max(100000, { message: 'must be a whole number from 1 to 100000' })
@@ -168,23 +173,20 @@ class EnvironmentVariables {
   AI_SYSTEM_PROMPT?: string;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 0 to 200' })
   @Min(0, { message: 'must be a whole number from 0 to 200' })
   @Max(200, { message: 'must be a whole number from 0 to 200' })
   AI_HISTORY_MESSAGES?: number;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number of milliseconds, at least 100' })
   @Min(100, { message: 'must be a whole number of milliseconds, at least 100' })
   AI_TIMEOUT_MS?: number;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 0 to 10' })
   @Min(0, { message: 'must be a whole number from 0 to 10' })
   @Max(10, { message: 'must be a whole number from 0 to 10' })
@@ -201,32 +203,28 @@ class EnvironmentVariables {
   AI_PAUSE_ON_ADMIN_REPLY?: boolean;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 1000000' })
   @Min(1, { message: 'must be a whole number from 1 to 1000000' })
   @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
   WIDGET_EVENTS_PER_MINUTE?: number;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 10000000' })
   @Min(1, { message: 'must be a whole number from 1 to 10000000' })
   @Max(10000000, { message: 'must be a whole number from 1 to 10000000' })
   WIDGET_EVENTS_PER_MINUTE_PER_IP?: number;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 100000' })
   @Min(1, { message: 'must be a whole number from 1 to 100000' })
   @Max(100000, { message: 'must be a whole number from 1 to 100000' })
   MAX_CONNECTIONS_PER_IP?: number;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 1000000' })
   @Min(1, { message: 'must be a whole number from 1 to 1000000' })
   @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
@@ -238,16 +236,14 @@ class EnvironmentVariables {
   TRUST_PROXY?: boolean;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 1000' })
   @Min(1, { message: 'must be a whole number from 1 to 1000' })
   @Max(1000, { message: 'must be a whole number from 1 to 1000' })
   LOGIN_MAX_ATTEMPTS?: number;
 
   @IsOptional()
-  @Transform(emptyToUndefined)
-  @Type(() => Number)
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number of milliseconds, at least 100' })
   @Min(100, { message: 'must be a whole number of milliseconds, at least 100' })
   LOGIN_WINDOW_MS?: number;

@@ -9,6 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import {
   ApiOkResponse,
   ApiOperation,
+  ApiProperty,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
@@ -19,10 +20,16 @@ import {
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
+import { ApiErrorResponses } from '../common/api-error.responses';
 import type { Settings } from '../config/settings';
 import { PrismaService } from '../prisma/prisma.service';
 
 const DATABASE_CHECK_TIMEOUT_MS = 3000;
+
+class LivenessView {
+  @ApiProperty({ enum: ['ok'] })
+  status: 'ok';
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -36,7 +43,8 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process is up' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({ type: LivenessView })
+  @ApiErrorResponses(500)
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

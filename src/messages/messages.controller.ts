@@ -26,7 +26,7 @@ import { PostMessageDto } from './dto/send-message.dto';
 import { MessagesService, type MessagePageResult } from './messages.service';
 
 @ApiTags('chat')
-@Controller('chat')
+@Controller('api/chat')
 export class MessagesController {
   constructor(
     private readonly messages: MessagesService,

@@ -8,7 +8,7 @@ import { CreatedSessionView } from './dto/session.view';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('chat')
-@Controller('chat')
+@Controller('api/chat')
 export class SessionsController {
   constructor(private readonly sessions: SessionsService) {}
 

@@ -1,0 +1,198 @@
+// Nest loads this before any decorated class; a bare unit spec has to do it itself.
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import {
+  DEFAULT_SYSTEM_PROMPT,
+  InvalidSettingError,
+  parseSettings,
+  type RawEnvironment,
+} from './settings';
+
+/** The error parseSettings throws for this environment (fails the test when it throws none). */
+function refusal(env: RawEnvironment): InvalidSettingError {
+  try {
+    parseSettings(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidSettingError);
+    return error as InvalidSettingError;
+  }
+  throw new Error(`parseSettings accepted ${JSON.stringify(env)}`);
+}
+
+describe('parseSettings', () => {
+  it('gives every setting its documented default', () => {
+    expect(parseSettings({})).toMatchObject({
+      port: 4000,
+      nodeEnv: 'development',
+      databaseUrl: undefined,
+      dataDir: resolve('.data'),
+      redisUrl: undefined,
+      corsOrigins: [],
+      jwtSecret: undefined,
+      adminEmail: undefined,
+      adminPassword: undefined,
+      messageMaxLength: 4000,
+      aiApiKeys: [],
+      aiBaseUrl: 'https://api.openai.com/v1',
+      aiApiStyle: 'responses',
+      aiModel: 'gpt-4.1-mini',
+      aiSystemPrompt: DEFAULT_SYSTEM_PROMPT,
+      aiHistoryMessages: 20,
+      aiTimeoutMs: 30000,
+      aiMaxRetries: 3,
+      aiDefaultEnabled: false,
+      aiPauseOnAdminReply: true,
+      trustProxy: false,
+      logLevel: 'log',
+    });
+  });
+
+  // A `.env` copied from .env.example and left blank, e.g. `PORT=`, means "use the default".
+  it('treats empty values as unset', () => {
+    expect(
+      parseSettings({
+        PORT: '',
+        DATABASE_URL: '  ',
+        MESSAGE_MAX_LENGTH: '',
+        AI_MAX_RETRIES: ' ',
+        AI_HISTORY_MESSAGES: '',
+        TRUST_PROXY: '',
+      }),
+    ).toMatchObject({
+      port: 4000,
+      databaseUrl: undefined,
+      messageMaxLength: 4000,
+      aiMaxRetries: 3,
+      aiHistoryMessages: 20,
+      trustProxy: false,
+    });
+  });
+
+  it('reads the values an operator writes', () => {
+    expect(
+      parseSettings({
+        PORT: '8080',
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgresql://chat:pw@db.internal:5432/chat',
+        DATA_DIR: '/var/lib/chat',
+        REDIS_URL: 'redis://cache:6379',
+        JWT_SECRET: 's'.repeat(32),
+        JWT_EXPIRES_IN: '30m',
+        ADMIN_EMAIL: 'Boss@Example.COM',
+        MESSAGE_MAX_LENGTH: '500',
+        AI_BASE_URL: 'http://localhost:9999/v1//',
+        AI_API_STYLE: 'chat-completions',
+        AI_HISTORY_MESSAGES: '0',
+        LOG_LEVEL: 'debug',
+      }),
+    ).toMatchObject({
+      port: 8080,
+      nodeEnv: 'production',
+      databaseUrl: 'postgresql://chat:pw@db.internal:5432/chat',
+      dataDir: '/var/lib/chat',
+      redisUrl: 'redis://cache:6379',
+      jwtSecret: 's'.repeat(32),
+      adminEmail: 'boss@example.com',
+      messageMaxLength: 500,
+      aiBaseUrl: 'http://localhost:9999/v1',
+      aiApiStyle: 'chat-completions',
+      aiHistoryMessages: 0,
+      logLevel: 'debug',
+    });
+  });
+
+  describe('refuses a bad value with an InvalidSettingError naming the variable', () => {
+    it.each<[string, string]>([
+      ['PORT', 'abc'],
+      ['PORT', '65536'],
+      ['PORT', '80.5'],
+      ['MESSAGE_MAX_LENGTH', '0'],
+      ['MESSAGE_MAX_LENGTH', 'lots'],
+      ['DATABASE_URL', 'mysql://x'],
+      ['REDIS_URL', 'http://cache:6379'],
+      ['AI_BASE_URL', 'ftp://models.example.com'],
+      ['AI_API_STYLE', 'completions'],
+      ['AI_MAX_RETRIES', '11'],
+      ['AI_TIMEOUT_MS', '99'],
+      ['JWT_EXPIRES_IN', 'forever'],
+      ['TRUST_PROXY', 'maybe'],
+      ['LOG_LEVEL', 'loud'],
+      ['NODE_ENV', 'staging'],
+    ])('%s=%s', (variable, value) => {
+      const error = refusal({ [variable]: value });
+      expect(error.variable).toBe(variable);
+      expect(error.message).toContain(variable);
+    });
+
+    it('requires JWT_SECRET in production', () => {
+      const error = refusal({ NODE_ENV: 'production' });
+      expect(error.variable).toBe('JWT_SECRET');
+      expect(error.message).toContain('JWT_SECRET');
+    });
+
+    it('shows the bad value of an ordinary setting, to help the operator', () => {
+      expect(refusal({ PORT: 'abc' }).message).toContain('"abc"');
+    });
+
+    it.each<[string, string]>([
+      ['JWT_SECRET', 'too-short-but-still-secret'],
+      ['DATABASE_URL', 'mysql://root:hunter2@db/chat'],
+      ['REDIS_URL', 'memcached://user:hunter2@cache'],
+      ['ADMIN_PASSWORD', 'hunter2'],
+    ])('never echoes the value of the secret %s', (variable, value) => {
+      const error = refusal({ [variable]: value });
+      expect(error.variable).toBe(variable);
+      expect(error.message).toContain(variable);
+      expect(error.message).not.toContain(value);
+      expect(error.message).not.toContain('hunter2');
+    });
+  });
+
+  it.each<[string, boolean]>([
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    [' on ', true],
+    ['false', false],
+    ['0', false],
+    ['No', false],
+    ['off', false],
+  ])('reads the boolean %p as %p', (value, expected) => {
+    expect(
+      parseSettings({ TRUST_PROXY: value, AI_PAUSE_ON_ADMIN_REPLY: value }),
+    ).toMatchObject({ trustProxy: expected, aiPauseOnAdminReply: expected });
+  });
+
+  it('reads comma-separated lists, trimming items and dropping empty ones', () => {
+    expect(
+      parseSettings({
+        CORS_ORIGINS: ' https://www.example.com , http://localhost:5173,, ',
+        AI_API_KEYS: 'key-one, key-two,',
+      }),
+    ).toMatchObject({
+      corsOrigins: ['https://www.example.com', 'http://localhost:5173'],
+      aiApiKeys: ['key-one', 'key-two'],
+    });
+  });
+
+  it('falls back to OPENAI_API_KEY when AI_API_KEYS is empty', () => {
+    expect(
+      parseSettings({ AI_API_KEYS: ' , ', OPENAI_API_KEY: 'sk-single' }),
+    ).toMatchObject({ aiApiKeys: ['sk-single'] });
+    expect(
+      parseSettings({ AI_API_KEYS: 'sk-a', OPENAI_API_KEY: 'sk-single' }),
+    ).toMatchObject({ aiApiKeys: ['sk-a'] });
+  });
+
+  it('turns the AI on for new sessions only when a key is configured', () => {
+    expect(parseSettings({ AI_DEFAULT_ENABLED: 'true' }).aiDefaultEnabled).toBe(
+      false,
+    );
+    expect(parseSettings({ AI_API_KEYS: 'sk-a' }).aiDefaultEnabled).toBe(true);
+    expect(
+      parseSettings({ AI_API_KEYS: 'sk-a', AI_DEFAULT_ENABLED: 'false' })
+        .aiDefaultEnabled,
+    ).toBe(false);
+  });
+});
