@@ -348,6 +348,31 @@ describe('Widget namespace /', () => {
       });
     });
 
+    it('answers an admin event on / with FORBIDDEN and does nothing', async () => {
+      const { socket, sessionId } = await newWidget();
+      const reply = await ack(socket, 'toggle-ai-mode', {
+        sessionId,
+        enabled: true,
+      });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      const send = await ack(socket, 'admin_message', {
+        sessionId,
+        content: 'posing as an agent',
+      });
+      expect(send).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      const history = await ack(socket, WidgetEvent.Sync, { sessionId });
+      expect(history.messages).toEqual([]);
+    });
+
+    it('answers an unknown event with VALIDATION_FAILED', async () => {
+      const socket = await connect(server.url);
+      const reply = await ack(socket, 'no_such_event', {});
+      expect(reply).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED' },
+      });
+    });
+
     it('still serves after all of that', async () => {
       const { socket, sessionId } = await newWidget();
       const reply = await ack(socket, WidgetEvent.UserMessage, {

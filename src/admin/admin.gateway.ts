@@ -15,7 +15,11 @@ import {
 } from '../auth/auth.service';
 import { ErrorCode } from '../common/errors';
 import { DtoValidationPipe } from '../common/validation';
-import { AckInterceptor, WsAckExceptionFilter } from '../common/ws-ack';
+import {
+  AckInterceptor,
+  refuseUnknownEvents,
+  WsAckExceptionFilter,
+} from '../common/ws-ack';
 import type { MessageView } from '../messages/dto/message.view';
 import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
 import { SendMessageDto } from '../messages/dto/send-message.dto';
@@ -24,6 +28,7 @@ import {
   type MessagePageResult,
 } from '../messages/messages.service';
 import { AdminEvent, AdminServerEvent } from '../realtime/admin.events';
+import { WidgetEvent } from '../realtime/widget.events';
 import {
   ADMIN_NAMESPACE,
   ChatEventsPublisher,
@@ -45,6 +50,9 @@ import {
 } from '../sessions/session-admin.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { handshakeToken, setSocketAdmin, SocketAdmin } from './admin-socket';
+
+const ADMIN_EVENTS = new Set<string>(Object.values(AdminEvent));
+const WIDGET_EVENTS = new Set<string>(Object.values(WidgetEvent));
 
 /** The admin half of the wire contract, on namespace `/admin`. Only signed-in agents get in. */
 @WebSocketGateway({ namespace: ADMIN_NAMESPACE })
@@ -69,6 +77,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
       this.auth.authenticate(handshakeToken(socket)).then(
         (admin) => {
           setSocketAdmin(socket, toAdminActor(admin, socket.id));
+          refuseUnknownEvents(socket, ADMIN_EVENTS, WIDGET_EVENTS);
           next();
         },
         () => next(new Error(ErrorCode.UNAUTHORIZED)),

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 import type { Socket } from 'socket.io';
-import type { ErrorBody } from './errors';
+import { AppError, type ErrorBody, ErrorCode } from './errors';
 import { WidgetServerEvent } from '../realtime/widget.events';
 import { toAppError } from './error-mapping';
 
@@ -48,4 +48,35 @@ export class WsAckExceptionFilter implements WsExceptionFilter {
       message: error.message,
     });
   }
+}
+
+/**
+ * Answers events this namespace does not serve instead of leaving the caller waiting for an ack:
+ * `FORBIDDEN` for the other namespace's events (an admin event sent by a widget), `VALIDATION_FAILED`
+ * for names nobody serves.
+ */
+export function refuseUnknownEvents(
+  socket: Socket,
+  served: ReadonlySet<string>,
+  forbidden: ReadonlySet<string>,
+): void {
+  socket.use(([event, ...args], next) => {
+    if (served.has(event)) return next();
+    const error = forbidden.has(event)
+      ? new AppError(
+          ErrorCode.FORBIDDEN,
+          `${event} is not available on this namespace`,
+        )
+      : new AppError(ErrorCode.VALIDATION_FAILED, `Unknown event ${event}`);
+    const ack = args.at(-1);
+    if (typeof ack === 'function') {
+      (ack as (reply: Ack) => void)({ ok: false, error: error.toBody() });
+    } else {
+      socket.emit(WidgetServerEvent.Error, {
+        event,
+        code: error.code,
+        message: error.message,
+      });
+    }
+  });
 }

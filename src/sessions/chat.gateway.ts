@@ -19,7 +19,11 @@ import type { Actor } from '../common/actor';
 import { ErrorCode } from '../common/errors';
 import { RateLimits, WidgetRateLimitGuard } from '../common/rate-limits';
 import { DtoValidationPipe } from '../common/validation';
-import { AckInterceptor, WsAckExceptionFilter } from '../common/ws-ack';
+import {
+  AckInterceptor,
+  refuseUnknownEvents,
+  WsAckExceptionFilter,
+} from '../common/ws-ack';
 import type { Settings } from '../config/settings';
 import type { MessageView } from '../messages/dto/message.view';
 import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
@@ -32,6 +36,7 @@ import {
   ChatEventsPublisher,
   WIDGET_NAMESPACE,
 } from '../realtime/chat-events.publisher';
+import { AdminEvent } from '../realtime/admin.events';
 import { WidgetEvent } from '../realtime/widget.events';
 import { InitSessionDto } from './dto/open-session.dto';
 import { MarkReadDto, SessionIdParams, TypingDto } from './dto/session-ref.dto';
@@ -39,6 +44,9 @@ import type { InitSessionResult } from './dto/session.view';
 import { SessionsService } from './sessions.service';
 import { WidgetConnections } from './widget-connections';
 import { clientInfoOf, WidgetActor } from './widget-socket';
+
+const WIDGET_EVENTS = new Set<string>(Object.values(WidgetEvent));
+const ADMIN_EVENTS = new Set<string>(Object.values(AdminEvent));
 
 /** The widget half of the wire contract, on namespace `/`. */
 @WebSocketGateway({ namespace: WIDGET_NAMESPACE })
@@ -60,11 +68,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
 
   afterInit(namespace: Namespace): void {
     this.publisher.attach(namespace);
-    namespace.use((socket, next) =>
-      this.limits.openConnection(socket)
-        ? next()
-        : next(new Error(ErrorCode.RATE_LIMITED)),
-    );
+    namespace.use((socket, next) => {
+      if (!this.limits.openConnection(socket)) {
+        next(new Error(ErrorCode.RATE_LIMITED));
+        return;
+      }
+      refuseUnknownEvents(socket, WIDGET_EVENTS, ADMIN_EVENTS);
+      next();
+    });
   }
 
   handleDisconnect(socket: Socket): void {
