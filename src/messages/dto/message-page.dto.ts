@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -5,6 +6,21 @@ import { IsMessageId, IsSessionId } from '../../common/dto-fields';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
+
+/** Optional page size of every list: 1..MAX_PAGE_SIZE, default DEFAULT_PAGE_SIZE. */
+export const IsPageLimit = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      minimum: 1,
+      maximum: MAX_PAGE_SIZE,
+      default: DEFAULT_PAGE_SIZE,
+    }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt({ message: 'limit must be a whole number' }),
+    Min(1, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` }),
+    Max(MAX_PAGE_SIZE, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` }),
+  );
 
 /** Cursor page of a session's messages: `after`, `before`, or neither for the latest. */
 export class MessagePageQuery {
@@ -22,16 +38,7 @@ export class MessagePageQuery {
   @IsMessageId()
   before?: string;
 
-  @ApiPropertyOptional({
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    default: DEFAULT_PAGE_SIZE,
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(1, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` })
-  @Max(MAX_PAGE_SIZE, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` })
+  @IsPageLimit()
   limit?: number;
 }
 

@@ -1,23 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
-  Max,
   MaxLength,
-  Min,
   MinLength,
   ValidateIf,
 } from 'class-validator';
 import { IsSessionId } from '../../common/dto-fields';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-} from '../../messages/dto/message-page.dto';
+import { IsPageLimit } from '../../messages/dto/message-page.dto';
 import {
   SESSION_STATUSES,
   type SessionStatus,
@@ -47,16 +40,7 @@ export class ListSessionsQuery {
   @MaxLength(200)
   cursor?: string;
 
-  @ApiPropertyOptional({
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    default: DEFAULT_PAGE_SIZE,
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(1, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` })
-  @Max(MAX_PAGE_SIZE, { message: `limit must be from 1 to ${MAX_PAGE_SIZE}` })
+  @IsPageLimit()
   limit?: number;
 }
 
