@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { AnswerDeadlineInterceptor } from './common/answer-deadline';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ErrorCode, httpStatusOf } from './common/errors';
 import { isOriginAllowed } from './common/origins';
@@ -33,6 +34,7 @@ export function configureApp(
   app.useBodyParser('json', { limit: maxPayloadBytes(settings) });
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalInterceptors(new AnswerDeadlineInterceptor());
   app.useWebSocketAdapter(
     new AppIoAdapter(app, {
       corsOrigins: settings.corsOrigins,

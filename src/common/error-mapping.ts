@@ -46,12 +46,17 @@ export function toAppError(error: unknown): AppError {
     return new AppError(ErrorCode.NOT_FOUND, SAFE_MESSAGES.NOT_FOUND);
   if (isDatabaseUnavailable(error)) {
     logger.warn(`Database unavailable: ${(error as Error).message}`);
-    return new AppError(ErrorCode.UNAVAILABLE, SAFE_MESSAGES.UNAVAILABLE);
+    return unavailableError();
   }
   logger.error(
     error instanceof Error ? (error.stack ?? error.message) : String(error),
   );
   return new AppError(ErrorCode.INTERNAL, SAFE_MESSAGES.INTERNAL);
+}
+
+/** The answer while a dependency (the database) does not respond: the client may retry shortly. */
+export function unavailableError(): AppError {
+  return new AppError(ErrorCode.UNAVAILABLE, SAFE_MESSAGES.UNAVAILABLE);
 }
 
 function fromHttpException(error: HttpException): AppError {

@@ -12,17 +12,22 @@ import type { Socket } from 'socket.io';
 import { AppError, type ErrorBody, ErrorCode } from './errors';
 import { WidgetServerEvent } from '../realtime/widget.events';
 import { toAppError } from './error-mapping';
+import { withinAnswerDeadline } from './answer-deadline';
 
 export type Ack<T extends object = object> =
   ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
-/** Wraps a handler's result into the contract's success ack; handlers return only their data. */
+/**
+ * Wraps a handler's result into the contract's success ack (handlers return only their data), answering
+ * UNAVAILABLE instead when the handler outlives the answer deadline.
+ */
 @Injectable()
 export class AckInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<Ack> {
-    return next
-      .handle()
-      .pipe(map((data: object | undefined) => ({ ok: true, ...data })));
+    return next.handle().pipe(
+      withinAnswerDeadline(),
+      map((data: object | undefined) => ({ ok: true, ...data })),
+    );
   }
 }
 

@@ -21,8 +21,12 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
-/** How long a request waits for a pooled connection before it fails with UNAVAILABLE. */
-const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long a request waits for a new connection, and for a query's answer, before it fails with
+ * UNAVAILABLE. Together they keep every answer within the answer deadline when the database stalls.
+ */
+const CONNECT_TIMEOUT_MS = 3000;
+const QUERY_TIMEOUT_MS = 7000;
 
 export function openDatabase(
   settings: Pick<Settings, 'databaseUrl' | 'dataDir'>,
@@ -37,7 +41,7 @@ function openPostgres(connectionString: string): DatabaseConnection {
     connectionString,
     max: 10,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-    query_timeout: 15000,
+    query_timeout: QUERY_TIMEOUT_MS,
   });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);

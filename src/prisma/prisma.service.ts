@@ -39,8 +39,12 @@ export class PrismaService
     await this.database.close();
   }
 
-  /** A trivial query, for readiness checks. */
+  /** A trivial query, for readiness checks; its error names no host, port or driver detail. */
   async ping(): Promise<void> {
-    await this.$queryRaw`SELECT 1`;
+    try {
+      await this.$queryRaw`SELECT 1`;
+    } catch {
+      throw new Error('The database does not answer');
+    }
   }
 }
