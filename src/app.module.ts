@@ -6,6 +6,7 @@ import { RateLimitsModule } from './common/rate-limits.module';
 import { AppConfigModule } from './config/app-config.module';
 import type { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -19,6 +20,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(settings),
         PrismaModule,
+        LifecycleModule,
         RealtimeModule,
         RateLimitsModule,
         MessagesModule,

@@ -19,6 +19,8 @@ const LOG_LEVELS: LogLevel[] = [
   'verbose',
 ];
 
+const SHUTDOWN_BACKSTOP_MS = 30_000;
+
 function logLevelsFrom(level: LogLevelSetting): LogLevel[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
@@ -33,6 +35,20 @@ function settingsOrExit(): Settings {
   }
 }
 
+/** Each shutdown step is bounded; this is the backstop should one of them hang anyway. */
+function exitIfShutdownHangs(): void {
+  const onSignal = () => {
+    setTimeout(() => {
+      new Logger('Shutdown').error(
+        `Shutdown did not finish within ${SHUTDOWN_BACKSTOP_MS} ms; exiting`,
+      );
+      process.exit(1);
+    }, SHUTDOWN_BACKSTOP_MS).unref();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
+
 async function bootstrap(): Promise<void> {
   const settings = settingsOrExit();
   const app = await NestFactory.create<NestExpressApplication>(
@@ -43,7 +59,8 @@ async function bootstrap(): Promise<void> {
     },
   );
   configureApp(app, settings);
-  app.enableShutdownHooks();
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  exitIfShutdownHangs();
   await app.listen(settings.port);
   new Logger('Bootstrap').log(
     `Chat backend listening on http://localhost:${settings.port} (API docs: /api/docs)`,

@@ -13,20 +13,25 @@ import { AppError, type ErrorBody, ErrorCode } from './errors';
 import { WidgetServerEvent } from '../realtime/widget.events';
 import { toAppError } from './error-mapping';
 import { withinAnswerDeadline } from './answer-deadline';
+import { DrainService } from '../lifecycle/drain.service';
 
 export type Ack<T extends object = object> =
   ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
 /**
  * Wraps a handler's result into the contract's success ack (handlers return only their data), answering
- * UNAVAILABLE instead when the handler outlives the answer deadline.
+ * UNAVAILABLE instead when the handler outlives the answer deadline or the server is shutting down.
  */
 @Injectable()
 export class AckInterceptor implements NestInterceptor {
+  constructor(private readonly drain: DrainService) {}
+
   intercept(_context: ExecutionContext, next: CallHandler): Observable<Ack> {
-    return next.handle().pipe(
-      withinAnswerDeadline(),
-      map((data: object | undefined) => ({ ok: true, ...data })),
+    return this.drain.track(
+      next.handle().pipe(
+        withinAnswerDeadline(),
+        map((data: object | undefined) => ({ ok: true, ...data })),
+      ),
     );
   }
 }

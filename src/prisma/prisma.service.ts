@@ -2,7 +2,7 @@ import {
   Inject,
   Injectable,
   Logger,
-  OnModuleDestroy,
+  OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { PrismaClient } from '../generated/prisma/client';
@@ -11,10 +11,12 @@ import { applyMigrations } from './migrator';
 
 export const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
 
+const CLOSE_TIMEOUT_MS = 5000;
+
 @Injectable()
 export class PrismaService
   extends PrismaClient
-  implements OnModuleInit, OnModuleDestroy
+  implements OnModuleInit, OnApplicationShutdown
 {
   private readonly logger = new Logger(PrismaService.name);
 
@@ -34,9 +36,19 @@ export class PrismaService
     );
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.$disconnect();
-    await this.database.close();
+  /** Last in the shutdown, after sockets and HTTP have finished their answers; bounded in time. */
+  async onApplicationShutdown(): Promise<void> {
+    const closed = this.$disconnect().then(() => this.database.close());
+    const timedOut = await Promise.race([
+      closed.then(() => false),
+      new Promise<boolean>((resolve) =>
+        setTimeout(resolve, CLOSE_TIMEOUT_MS, true).unref(),
+      ),
+    ]);
+    if (timedOut)
+      this.logger.warn(
+        `The database connection did not close within ${CLOSE_TIMEOUT_MS} ms`,
+      );
   }
 
   /** A trivial query, for readiness checks; its error names no host, port or driver detail. */

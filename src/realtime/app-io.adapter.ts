@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { isOriginAllowed } from '../common/origins';
+import { DrainService } from '../lifecycle/drain.service';
 
 export interface SocketLimits {
   corsOrigins: string[];
@@ -9,13 +10,19 @@ export interface SocketLimits {
   maxHttpBufferSize: number;
 }
 
-/** Socket.IO server options for both namespaces: frame size and the origin rule. */
+/**
+ * Socket.IO server options for both namespaces: frame size, the origin rule, and no new connections
+ * while the server drains for shutdown.
+ */
 export class AppIoAdapter extends IoAdapter {
+  private readonly drain: DrainService;
+
   constructor(
     app: INestApplicationContext,
     private readonly limits: SocketLimits,
   ) {
     super(app);
+    this.drain = app.get(DrainService);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -27,21 +34,15 @@ export class AppIoAdapter extends IoAdapter {
         origin: corsOrigins.includes('*') ? true : corsOrigins,
         credentials: true,
       },
-      allowRequest: (request, callback) =>
-        callback(
-          isOriginAllowed(
-            request.headers.origin,
-            corsOrigins,
-            request.headers.host,
-          )
-            ? null
-            : 'Origin not allowed',
-          isOriginAllowed(
-            request.headers.origin,
-            corsOrigins,
-            request.headers.host,
-          ),
-        ),
+      allowRequest: (request, callback) => {
+        if (this.drain.isDraining) return callback('Server restarting', false);
+        const allowed = isOriginAllowed(
+          request.headers.origin,
+          corsOrigins,
+          request.headers.host,
+        );
+        callback(allowed ? null : 'Origin not allowed', allowed);
+      },
     } as ServerOptions) as Server;
   }
 }

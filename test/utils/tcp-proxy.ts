@@ -11,6 +11,8 @@ export interface TcpProxy {
    * `blackhole`: accept and open connections but never deliver a byte, as when the network stalls.
    */
   cut(mode: 'refuse' | 'blackhole'): Promise<void>;
+  /** Hold every byte in both directions, as a slow network would, until restore() delivers them. */
+  pause(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
@@ -21,6 +23,7 @@ export async function startTcpProxy(
 ): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let blackhole = false;
+  let held: (() => void)[] | undefined;
   let server: Server | undefined;
   let port = 0;
 
@@ -37,12 +40,13 @@ export async function startTcpProxy(
     track(upstream);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    client.on('data', (chunk) => {
-      if (!blackhole) upstream.write(chunk);
-    });
-    upstream.on('data', (chunk) => {
-      if (!blackhole) client.write(chunk);
-    });
+    const forward = (to: Socket) => (chunk: Buffer) => {
+      if (blackhole) return;
+      if (held) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    };
+    client.on('data', forward(upstream));
+    upstream.on('data', forward(client));
   };
 
   const listen = () =>
@@ -80,7 +84,16 @@ export async function startTcpProxy(
       dropAll();
       await stopListening();
     },
+    pause() {
+      held ??= [];
+    },
     async restore() {
+      if (held) {
+        const delivering = held;
+        held = undefined;
+        for (const deliver of delivering) deliver();
+        return;
+      }
       if (blackhole) {
         blackhole = false;
         // Connections that lost bytes while stalled are unusable: end them as a real network would.
