@@ -10,6 +10,11 @@ export function setSocketAdmin(socket: Socket, admin: AdminActor): void {
   (socket.data as AdminSocketData).admin = admin;
 }
 
+/** The account behind a local or remote (other instance) admin socket. */
+export function socketAdminId(socket: { data: unknown }): string | undefined {
+  return (socket.data as AdminSocketData | undefined)?.admin?.adminId;
+}
+
 /** The agent behind an admin socket, authenticated during the handshake. */
 export const SocketAdmin = createParamDecorator(
   (_: unknown, context: ExecutionContext): AdminActor =>

@@ -8,6 +8,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
+import { AdminAccountsService } from '../auth/admin-accounts.service';
 import {
   AuthService,
   type AdminActor,
@@ -49,7 +50,12 @@ import {
   type SessionPage,
 } from '../sessions/session-admin.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { handshakeToken, setSocketAdmin, SocketAdmin } from './admin-socket';
+import {
+  handshakeToken,
+  setSocketAdmin,
+  SocketAdmin,
+  socketAdminId,
+} from './admin-socket';
 
 const ADMIN_EVENTS = new Set<string>(Object.values(AdminEvent));
 const WIDGET_EVENTS = new Set<string>(Object.values(WidgetEvent));
@@ -64,6 +70,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
 
   constructor(
     private readonly auth: AuthService,
+    private readonly accounts: AdminAccountsService,
     private readonly sessions: SessionsService,
     private readonly sessionAdmin: SessionAdminService,
     private readonly messages: MessagesService,
@@ -81,6 +88,14 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
           next();
         },
         () => next(new Error(ErrorCode.UNAUTHORIZED)),
+      );
+    });
+    // A disabled account is signed out at once, not only at its next handshake.
+    this.accounts.disabled$.subscribe((adminId) => {
+      this.disconnectAdmin(namespace, adminId).catch((error: Error) =>
+        this.logger.warn(
+          `Could not close a disabled account's sockets: ${error.message}`,
+        ),
       );
     });
   }
@@ -187,6 +202,22 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
     @MessageBody() { sessionId, adminId }: AssignSessionDto,
   ): Promise<void> {
     return this.sessionAdmin.assign(sessionId, adminId);
+  }
+
+  private async disconnectAdmin(
+    namespace: Namespace,
+    adminId: string,
+  ): Promise<void> {
+    const sockets = await namespace.fetchSockets().catch((error: Error) => {
+      // Other instances are out of reach (Redis is down): this one's sockets still close.
+      this.logger.warn(
+        `Closing a disabled account's sockets on this instance only: ${error.message}`,
+      );
+      return namespace.local.fetchSockets();
+    });
+    for (const socket of sockets) {
+      if (socketAdminId(socket) === adminId) socket.disconnect(true);
+    }
   }
 
   private async sendLiveSessions(socket: Socket): Promise<SessionSummary[]> {

@@ -1,20 +1,40 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import type { AdminRole } from '../common/actor';
 import { AppError, ErrorCode } from '../common/errors';
 import { PrismaService } from '../prisma/prisma.service';
-import type { AdminRecord } from './dto/admin.view';
+import type { AdminActor } from './auth.service';
+import {
+  type AdminRecord,
+  type AgentView,
+  toAgentView,
+} from './dto/admin.view';
+import {
+  type CreateAgentDto,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  type UpdateAgentDto,
+} from './dto/agent.dto';
 import { generatePassword, hashPassword } from './password-hasher';
 
 export interface NewAdmin {
   email: string;
   name: string;
   role: AdminRole;
+  /** Checked against the password rules; without one, a password is generated. */
+  password?: string;
 }
 
-/** Agent accounts: creating them, and finding the ones allowed to act. */
+/** A password with fewer different characters than this is a repetition ("aaaa…", "abab…"). */
+const MIN_DISTINCT_PASSWORD_CHARACTERS = 5;
+
+/** Agent accounts: creating and changing them, and finding the ones allowed to act. */
 @Injectable()
 export class AdminAccountsService {
+  /** Ids of accounts just disabled, so that their open connections can be closed. */
+  readonly disabled$ = new Subject<string>();
+
   constructor(private readonly prisma: PrismaService) {}
 
   findByEmail(email: string): Promise<AdminRecord | null> {
@@ -37,33 +57,113 @@ export class AdminAccountsService {
     return this.prisma.admin.count();
   }
 
-  /** Creates an account with a generated password, returned once and never stored in clear. */
+  /** Every account, disabled ones included, by name then email. */
+  async list(): Promise<AgentView[]> {
+    const accounts = await this.prisma.admin.findMany({
+      orderBy: [{ name: 'asc' }, { email: 'asc' }],
+    });
+    return accounts.map(toAgentView);
+  }
+
+  /**
+   * Creates an account with the given password (checked against the password rules) or a generated one,
+   * which is returned this once and never stored in clear.
+   */
   async create(
     input: NewAdmin,
   ): Promise<{ admin: AdminRecord; password: string }> {
     const email = normalizeEmail(input.email);
-    if (await this.findByEmail(email)) {
+    if (input.password !== undefined)
+      assertAcceptablePassword(input.password, email);
+    if (await this.findByEmail(email)) throw duplicateEmail(email);
+    const password = input.password ?? generatePassword();
+    const passwordHash = await hashPassword(password);
+    const admin = await this.prisma.admin
+      .create({
+        data: {
+          id: randomUUID(),
+          email,
+          name: input.name.trim(),
+          role: input.role,
+          passwordHash,
+        },
+      })
+      .catch((error: unknown) => {
+        // Two creations of one email at once: the unique index decides.
+        throw (error as { code?: unknown }).code === 'P2002'
+          ? duplicateEmail(email)
+          : error;
+      });
+    return { admin, password };
+  }
+
+  /** `POST /api/admin/agents`: an `agent` unless the role says otherwise. */
+  async createAgent(dto: CreateAgentDto): Promise<AgentView> {
+    const { admin } = await this.create({
+      email: dto.email,
+      name: dto.name,
+      role: dto.role ?? 'agent',
+      password: dto.password,
+    });
+    return toAgentView(admin);
+  }
+
+  /**
+   * Renames, changes the role of, disables or re-enables an account. Nobody may demote or disable
+   * themselves, and no change may leave the system without an active admin (two admins demoting each
+   * other at once included): someone must always be able to manage accounts.
+   */
+  async update(
+    actor: AdminActor,
+    accountId: string,
+    patch: UpdateAgentDto,
+  ): Promise<AgentView> {
+    // The database compares UUIDs in any case; so must the "yourself" rule.
+    const id = accountId.toLowerCase();
+    const data = {
+      name: patch.name,
+      role: patch.role,
+      disabled: patch.disabled,
+    };
+    const losesAdmin = data.role === 'agent' || data.disabled === true;
+    if (losesAdmin && id === actor.adminId.toLowerCase()) {
       throw new AppError(
         ErrorCode.CONFLICT,
-        `An account for ${email} already exists`,
+        data.disabled
+          ? 'You cannot disable your own account; ask another admin'
+          : 'You cannot remove your own admin role; ask another admin',
       );
     }
-    const password = generatePassword();
-    const admin = await this.prisma.admin.create({
-      data: {
-        id: randomUUID(),
-        email,
-        name: input.name,
-        role: input.role,
-        passwordHash: await hashPassword(password),
-      },
+    const updated = await this.prisma.$transaction(async (tx) => {
+      // Locks the active admins so that concurrent demotions are decided one after the other.
+      if (losesAdmin) {
+        await tx.$queryRaw`SELECT id FROM admins WHERE role = 'admin' AND NOT disabled FOR UPDATE`;
+      }
+      const existing = await tx.admin.findUnique({ where: { id } });
+      if (!existing)
+        throw new AppError(ErrorCode.NOT_FOUND, 'No agent has that id');
+      const record = await tx.admin.update({ where: { id }, data });
+      if (
+        losesAdmin &&
+        (await tx.admin.count({
+          where: { role: 'admin', disabled: false },
+        })) === 0
+      ) {
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          'At least one active admin must remain',
+        );
+      }
+      return record;
     });
-    return { admin, password };
+    if (data.disabled) this.disabled$.next(updated.id);
+    return toAgentView(updated);
   }
 
   /** A disabled account can no longer sign in, and its tokens stop working. */
   async disable(id: string): Promise<void> {
     await this.prisma.admin.update({ where: { id }, data: { disabled: true } });
+    this.disabled$.next(id);
   }
 
   /** Creates or updates an admin-role account with this password (the configured first admin). */
@@ -89,4 +189,34 @@ export class AdminAccountsService {
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/** The password rules of accounts created with a chosen password (generated ones always pass). */
+export function assertAcceptablePassword(
+  password: string,
+  email: string,
+): void {
+  const length = Array.from(password).length;
+  const problem =
+    length < PASSWORD_MIN_LENGTH
+      ? `password must be at least ${PASSWORD_MIN_LENGTH} characters`
+      : length > PASSWORD_MAX_LENGTH
+        ? `password must be at most ${PASSWORD_MAX_LENGTH} characters`
+        : new Set(password).size < MIN_DISTINCT_PASSWORD_CHARACTERS
+          ? `password must use at least ${MIN_DISTINCT_PASSWORD_CHARACTERS} different characters`
+          : password.trim().toLowerCase() === normalizeEmail(email)
+            ? 'password must not be the email'
+            : null;
+  if (problem) {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, problem, {
+      fields: [{ field: 'password', message: problem }],
+    });
+  }
+}
+
+function duplicateEmail(email: string): AppError {
+  return new AppError(
+    ErrorCode.CONFLICT,
+    `An account for ${email} already exists`,
+  );
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
+import { isUUID } from 'class-validator';
 import type { Actor } from '../common/actor';
 import { AppError, ErrorCode } from '../common/errors';
 import { TokenBucketLimiter } from '../common/token-bucket';
@@ -84,8 +85,9 @@ export class AuthService {
     const claims = await this.jwt
       .verifyAsync<TokenClaims>(token)
       .catch(() => null);
+    // Account ids are UUIDs; anything else in `sub` would fail in the query rather than match nobody.
     const admin =
-      typeof claims?.sub === 'string'
+      typeof claims?.sub === 'string' && isUUID(claims.sub)
         ? await this.accounts.findActive(claims.sub)
         : null;
     if (!admin)

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { AdminRole } from '../common/actor';
+import { AppError } from '../common/errors';
+import { validateDto } from '../common/validation';
 import { AppConfigModule } from '../config/app-config.module';
 import {
   InvalidSettingError,
@@ -9,6 +10,7 @@ import {
 } from '../config/settings';
 import { PrismaModule } from '../prisma/prisma.module';
 import { AdminAccountsService } from './admin-accounts.service';
+import { AgentAccountDto } from './dto/agent.dto';
 
 const USAGE =
   'Usage: npm run admin:create -- --email agent@example.com --name "Ada" [--role agent|admin]';
@@ -25,15 +27,13 @@ async function main(): Promise<void> {
       role: { type: 'string', default: 'agent' },
     },
   });
-  if (
-    !values.email ||
-    !values.name ||
-    !['agent', 'admin'].includes(values.role)
-  ) {
+  if (!values.email || !values.name) {
     process.stderr.write(`${USAGE}\n`);
     process.exitCode = 1;
     return;
   }
+  // The same rules as POST /api/admin/agents.
+  const account = validateDto(AgentAccountDto, values);
   const settings = loadSettingsFromProcess();
   const context = await NestFactory.createApplicationContext(
     {
@@ -44,9 +44,9 @@ async function main(): Promise<void> {
   );
   try {
     const { admin, password } = await context.get(AdminAccountsService).create({
-      email: values.email,
-      name: values.name,
-      role: values.role as AdminRole,
+      email: account.email,
+      name: account.name,
+      role: account.role ?? 'agent',
     });
     process.stdout.write(
       `Created ${admin.role} ${admin.email}. Password (shown only now): ${password}\n`,
@@ -58,8 +58,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message =
-    error instanceof InvalidSettingError ||
-    (error as { code?: string }).code === 'CONFLICT'
+    error instanceof InvalidSettingError || error instanceof AppError
       ? (error as Error).message
       : `Could not create the account: ${String(error)}`;
   new Logger('Admin').error(message);

@@ -4,11 +4,16 @@ import { validateSync, ValidationError } from 'class-validator';
 import { AppError, ErrorCode } from './errors';
 
 const PRIMITIVES = new Set<unknown>([String, Boolean, Number, Array, Object]);
+/** In `u` mode a surrogate range matches only surrogates that are not part of a pair. */
+const INVALID_TEXT = /[\0\ud800-\udfff]/u;
+/** Far deeper than any payload of the contract nests. */
+const MAX_DEPTH = 32;
 
 /**
- * The one validation path for socket payloads and HTTP bodies and queries: the payload must be an object,
- * unknown fields are refused, and the first problem is reported with the field it concerns. A missing
- * payload counts as an empty object, so an event sent without one gets the same field errors.
+ * The one validation path for socket payloads and HTTP bodies and queries: the payload must be an object
+ * of valid text that does not nest absurdly deep, unknown fields are refused, and the first problem is
+ * reported with the field it concerns. A missing payload counts as an empty object, so an event sent
+ * without one gets the same field errors.
  */
 export function validateDto<T extends object>(
   type: ClassConstructor<T>,
@@ -23,6 +28,12 @@ export function validateDto<T extends object>(
       ErrorCode.VALIDATION_FAILED,
       'The payload must be a JSON object',
     );
+  }
+  const unfit = unfitField(payload);
+  if (unfit !== undefined) {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, unfit.message, {
+      fields: [unfit],
+    });
   }
   const instance = plainToInstance(type, payload);
   const errors = validateSync(instance, {
@@ -42,6 +53,35 @@ export function validateDto<T extends object>(
     );
   }
   return instance;
+}
+
+/**
+ * Problems the class validators cannot report because they break on them first. PostgreSQL text cannot
+ * hold U+0000 and an unpaired surrogate has no UTF-8 form (validator.js even throws on one); thousands of
+ * nested arrays exhaust class-transformer's stack.
+ */
+function unfitField(
+  value: unknown,
+  field = '',
+  depth = 0,
+): { field: string; message: string } | undefined {
+  if (typeof value === 'string') {
+    return INVALID_TEXT.test(value)
+      ? {
+          field,
+          message: `${field} must be valid text: no NUL characters or unpaired surrogates`,
+        }
+      : undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth === MAX_DEPTH) {
+    return { field, message: `${field} is nested too deeply` };
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const found = unfitField(item, field ? `${field}.${key}` : key, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function flatten(

@@ -151,6 +151,10 @@ export class SessionAdminService {
   }
 }
 
+/** What encodeCursor writes; anything else, such as a year PostgreSQL cannot hold, would fail in the query. */
+const CURSOR =
+  /^(?!0000)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 function notFound(): AppError {
   return new AppError(ErrorCode.NOT_FOUND, 'Session not found');
 }
@@ -162,13 +166,10 @@ function encodeCursor({ lastActivityAt, id }: ActivityCursor): string {
 }
 
 function decodeCursor(cursor: string): ActivityCursor {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const lastActivityAt = new Date(at ?? '');
-  if (
-    !id ||
-    !/^[0-9a-f-]{36}$/.test(id) ||
-    Number.isNaN(lastActivityAt.getTime())
-  ) {
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  const [at, id] = decoded.split('|');
+  const lastActivityAt = new Date(at);
+  if (!CURSOR.test(decoded) || Number.isNaN(lastActivityAt.getTime())) {
     throw new AppError(
       ErrorCode.VALIDATION_FAILED,
       'cursor is not a cursor this server returned',

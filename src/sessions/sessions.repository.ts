@@ -82,7 +82,12 @@ export class SessionsRepository {
       ...(filter.status && { status: filter.status }),
       ...(filter.text && {
         messages: {
-          some: { content: { contains: filter.text, mode: 'insensitive' } },
+          some: {
+            content: {
+              contains: escapeLikePattern(filter.text),
+              mode: 'insensitive',
+            },
+          },
         },
       }),
       ...(filter.after && {
@@ -185,4 +190,9 @@ function toWithLastMessage({
   messages: { content: string }[];
 }): SessionWithLastMessage {
   return { record, lastMessage: messages[0]?.content ?? '' };
+}
+
+/** Prisma's `contains` becomes LIKE without escaping: `%` and `_` in a search must match themselves. */
+function escapeLikePattern(text: string): string {
+  return text.replace(/[\\%_]/g, '\\$&');
 }

@@ -34,6 +34,28 @@ export function toAdminView({ id, email, name, role }: AdminRecord): AdminView {
   return { id, email, name, role };
 }
 
+/** An account as the agent list shows it: never its password hash. */
+export class AgentView extends AdminView {
+  @ApiProperty({
+    description: 'A disabled account cannot sign in; its tokens stop working',
+  })
+  disabled: boolean;
+
+  @ApiProperty({ description: 'ISO-8601 creation time' })
+  createdAt: string;
+}
+
+export function toAgentView(record: AdminRecord): AgentView {
+  return {
+    id: record.id,
+    email: record.email,
+    name: record.name,
+    role: record.role,
+    disabled: record.disabled,
+    createdAt: record.createdAt.toISOString(),
+  };
+}
+
 export class LoginResult {
   @ApiProperty({
     description:

@@ -2,7 +2,11 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsMessageId, IsSessionId } from '../../common/dto-fields';
+import {
+  IsMessageId,
+  IsSessionId,
+  NullMeansAbsent,
+} from '../../common/dto-fields';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -27,14 +31,14 @@ export class MessagePageQuery {
   @ApiPropertyOptional({
     description: 'The first `limit` messages after this id',
   })
-  @IsOptional()
+  @NullMeansAbsent()
   @IsMessageId()
   after?: string;
 
   @ApiPropertyOptional({
     description: 'The last `limit` messages before this id',
   })
-  @IsOptional()
+  @NullMeansAbsent()
   @IsMessageId()
   before?: string;
 

@@ -9,7 +9,7 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { IsSessionId } from '../../common/dto-fields';
+import { IsSessionId, NullMeansAbsent } from '../../common/dto-fields';
 import { IsPageLimit } from '../../messages/dto/message-page.dto';
 import {
   SESSION_STATUSES,
@@ -35,7 +35,7 @@ export class ListSessionsQuery {
   q?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
+  @NullMeansAbsent()
   @IsString()
   @MaxLength(200)
   cursor?: string;
@@ -56,15 +56,18 @@ export class SessionListView {
   nextCursor: string | null;
 }
 
+/** In a patch, an absent field is left alone; null is not a status or an AI mode. */
+const isPresent = (_: unknown, value: unknown) => value !== undefined;
+
 /** `PATCH /api/admin/sessions/:id`: any of the three. */
 export class UpdateSessionDto {
   @ApiPropertyOptional({ enum: SESSION_STATUSES })
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsIn(SESSION_STATUSES, { message: "status must be 'open' or 'resolved'" })
   status?: SessionStatus;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @ValidateIf(isPresent)
   @IsBoolean({ message: 'aiEnabled must be true or false' })
   aiEnabled?: boolean;
 

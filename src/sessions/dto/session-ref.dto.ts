@@ -1,6 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional } from 'class-validator';
-import { IsMessageId, IsSessionId } from '../../common/dto-fields';
+import { IsBoolean } from 'class-validator';
+import {
+  IsMessageId,
+  IsSessionId,
+  NullMeansAbsent,
+} from '../../common/dto-fields';
 
 /** Any event that names just a session (`request_human`, `admin-join-session`, …) and `:sessionId` routes. */
 export class SessionIdParams {
@@ -23,7 +27,7 @@ export class MarkReadDto extends SessionIdParams {
 /** Admin `mark-read`: without `upTo`, up to the latest message. */
 export class AdminMarkReadDto extends SessionIdParams {
   @ApiPropertyOptional()
-  @IsOptional()
+  @NullMeansAbsent()
   @IsMessageId()
   upTo?: string;
 }
