@@ -43,7 +43,7 @@ describeWithServer('A database outage', () => {
   });
 
   afterEach(async () => {
-    await proxy.restore().catch(() => undefined);
+    await proxy.restore();
   });
 
   afterAll(async () => {

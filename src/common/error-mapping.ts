@@ -45,7 +45,7 @@ export function toAppError(error: unknown): AppError {
   if (prismaCode === 'P2025')
     return new AppError(ErrorCode.NOT_FOUND, SAFE_MESSAGES.NOT_FOUND);
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`Database unavailable: ${(error as Error).message}`);
+    logger.warn(`Database unavailable: ${String((error as Error).message)}`);
     return unavailableError();
   }
   logger.error(
@@ -69,20 +69,34 @@ function fromHttpException(error: HttpException): AppError {
   return new AppError(code, message);
 }
 
+const UNREACHABLE_CODES = new Set([
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+/**
+ * Errors of the driver, of Prisma or of the network that mean "no database right now". Checked by shape,
+ * not with instanceof: socket errors come from Node itself, which need not share this code's Error class.
+ */
 function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (
-    code === 'P1001' ||
-    code === 'P1002' ||
-    code === 'P1017' ||
-    code === 'P2024'
-  )
-    return true;
-  if (error.name === 'PrismaClientInitializationError') return true;
-  const cause = (error as { cause?: unknown }).cause;
+  if (error === null || typeof error !== 'object') return false;
+  const { code, name, message, cause } = error as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    cause?: unknown;
+  };
   return (
-    UNREACHABLE_DATABASE.test(error.message) ||
+    (typeof code === 'string' && UNREACHABLE_CODES.has(code)) ||
+    name === 'PrismaClientInitializationError' ||
+    (typeof message === 'string' && UNREACHABLE_DATABASE.test(message)) ||
     (cause !== undefined && isDatabaseUnavailable(cause))
   );
 }

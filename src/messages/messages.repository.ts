@@ -29,11 +29,12 @@ export type InsertOutcome =
       previousAiEnabled: boolean;
     };
 
+/** A row as the driver returns it: bigints arrive as strings or bigints depending on the driver. */
 interface InsertRow {
   found_session_id: string;
   previous_status: SessionStatus;
   previous_ai_enabled: boolean;
-  message_id: bigint | null;
+  message_id: string | bigint | null;
   message_created_at: Date | null;
   session_ip_address: string | null;
   session_user_agent: string | null;
@@ -46,6 +47,50 @@ interface InsertRow {
   session_updated_at: Date | null;
 }
 
+/**
+ * Inserts a message and updates its session in one statement (one round trip). The session row is
+ * locked before the id is drawn from the sequence, so ids within a session follow commit order; a
+ * repeated (sessionId, clientMessageId) inserts nothing and leaves the session untouched.
+ */
+const INSERT_MESSAGE = `
+  WITH locked AS (
+    SELECT id, status, ai_enabled FROM chat_sessions WHERE id = $1::uuid FOR UPDATE
+  ), inserted AS (
+    INSERT INTO messages (session_id, sender, content, client_message_id, admin_id)
+    SELECT locked.id, $2::message_sender, $3::text, $4::text, $5::uuid
+    FROM locked
+    ON CONFLICT (session_id, client_message_id) DO NOTHING
+    RETURNING id, session_id, created_at
+  ), updated AS (
+    UPDATE chat_sessions AS s SET
+      last_activity_at = inserted.created_at,
+      updated_at = inserted.created_at,
+      status = CASE WHEN $6::boolean THEN 'open'::session_status ELSE s.status END,
+      ai_enabled = CASE WHEN $7::boolean THEN false ELSE s.ai_enabled END,
+      unread_count = s.unread_count + CASE WHEN $2::message_sender = 'user' THEN 1 ELSE 0 END
+    FROM inserted
+    WHERE s.id = inserted.session_id
+    RETURNING s.*
+  )
+  SELECT
+    locked.id AS found_session_id,
+    locked.status AS previous_status,
+    locked.ai_enabled AS previous_ai_enabled,
+    inserted.id AS message_id,
+    inserted.created_at AS message_created_at,
+    updated.ip_address AS session_ip_address,
+    updated.user_agent AS session_user_agent,
+    updated.status AS session_status,
+    updated.ai_enabled AS session_ai_enabled,
+    updated.assigned_admin_id AS session_assigned_admin_id,
+    updated.unread_count AS session_unread_count,
+    updated.last_activity_at AS session_last_activity_at,
+    updated.created_at AS session_created_at,
+    updated.updated_at AS session_updated_at
+  FROM locked
+  LEFT JOIN inserted ON true
+  LEFT JOIN updated ON true`;
+
 export interface MessagePage {
   records: MessageRecord[];
   hasMore: boolean;
@@ -55,50 +100,17 @@ export interface MessagePage {
 export class MessagesRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /**
-   * Inserts a message and updates its session in one statement (one round trip). The session row is
-   * locked before the id is drawn from the sequence, so ids within a session follow commit order; a
-   * repeated (sessionId, clientMessageId) inserts nothing and leaves the session untouched.
-   */
+  /** Commits a message with INSERT_MESSAGE, on the driver directly: this is the hot path. */
   async insert(input: NewMessage): Promise<InsertOutcome> {
-    const [row] = await this.prisma.$queryRaw<InsertRow[]>`
-      WITH locked AS (
-        SELECT id, status, ai_enabled FROM chat_sessions WHERE id = ${input.sessionId}::uuid FOR UPDATE
-      ), inserted AS (
-        INSERT INTO messages (session_id, sender, content, client_message_id, admin_id)
-        SELECT locked.id, ${input.sender}::message_sender, ${input.content}, ${input.clientMessageId}, ${input.adminId}::uuid
-        FROM locked
-        ON CONFLICT (session_id, client_message_id) DO NOTHING
-        RETURNING id, session_id, created_at
-      ), updated AS (
-        UPDATE chat_sessions AS s SET
-          last_activity_at = inserted.created_at,
-          updated_at = inserted.created_at,
-          status = CASE WHEN ${input.reopen} THEN 'open'::session_status ELSE s.status END,
-          ai_enabled = CASE WHEN ${input.pauseAi} THEN false ELSE s.ai_enabled END,
-          unread_count = s.unread_count + CASE WHEN ${input.sender} = 'user' THEN 1 ELSE 0 END
-        FROM inserted
-        WHERE s.id = inserted.session_id
-        RETURNING s.*
-      )
-      SELECT
-        locked.id AS found_session_id,
-        locked.status AS previous_status,
-        locked.ai_enabled AS previous_ai_enabled,
-        inserted.id AS message_id,
-        inserted.created_at AS message_created_at,
-        updated.ip_address AS session_ip_address,
-        updated.user_agent AS session_user_agent,
-        updated.status AS session_status,
-        updated.ai_enabled AS session_ai_enabled,
-        updated.assigned_admin_id AS session_assigned_admin_id,
-        updated.unread_count AS session_unread_count,
-        updated.last_activity_at AS session_last_activity_at,
-        updated.created_at AS session_created_at,
-        updated.updated_at AS session_updated_at
-      FROM locked
-      LEFT JOIN inserted ON true
-      LEFT JOIN updated ON true`;
+    const [row] = await this.prisma.sql<InsertRow>(INSERT_MESSAGE, [
+      input.sessionId,
+      input.sender,
+      input.content,
+      input.clientMessageId,
+      input.adminId,
+      input.reopen,
+      input.pauseAi,
+    ]);
     if (!row) return { kind: 'session-not-found' };
     if (row.message_id === null) return { kind: 'duplicate' };
     const createdAt = row.message_created_at!;
@@ -107,7 +119,7 @@ export class MessagesRepository {
       previousStatus: row.previous_status,
       previousAiEnabled: row.previous_ai_enabled,
       message: {
-        id: row.message_id,
+        id: BigInt(row.message_id),
         sessionId: row.found_session_id,
         sender: input.sender,
         content: input.content,

@@ -17,6 +17,8 @@ export interface SqlSession {
 export interface DatabaseConnection {
   readonly kind: 'postgresql' | 'embedded';
   readonly adapter: SqlDriverAdapterFactory;
+  /** One statement on any pooled connection. */
+  query<Row>(sql: string, params: unknown[]): Promise<Row[]>;
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -48,6 +50,8 @@ function openPostgres(connectionString: string): DatabaseConnection {
   return {
     kind: 'postgresql',
     adapter: new PrismaPg(pool),
+    query: async <Row>(sql: string, params: unknown[]) =>
+      (await pool.query(sql, params)).rows as Row[],
     async withSession(work) {
       const client = await pool.connect();
       try {
@@ -72,6 +76,8 @@ function openEmbedded(dataDir: string): DatabaseConnection {
   return {
     kind: 'embedded',
     adapter: new PrismaPGlite(db),
+    query: async <Row>(sql: string, params: unknown[]) =>
+      (await db.query<Row>(sql, params)).rows,
     withSession: (work) =>
       work({
         query: async <Row>(sql: string, params?: unknown[]) =>

@@ -51,6 +51,14 @@ export class PrismaService
       );
   }
 
+  /**
+   * One SQL statement straight on the driver, without Prisma's query engine: for the message hot path,
+   * where the engine's work per query would cost more CPU than everything else the server does.
+   */
+  sql<Row>(text: string, params: unknown[]): Promise<Row[]> {
+    return this.database.query<Row>(text, params);
+  }
+
   /** A trivial query, for readiness checks; its error names no host, port or driver detail. */
   async ping(): Promise<void> {
     try {

@@ -100,7 +100,7 @@ export async function startTcpProxy(
         dropAll();
         return;
       }
-      await listen();
+      if (!server) await listen();
     },
     async close() {
       dropAll();
