@@ -2,6 +2,7 @@ import {
   Controller,
   Get,
   HttpStatus,
+  Inject,
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
@@ -17,14 +18,17 @@ import {
   HealthCheck,
   type HealthCheckResult,
   HealthCheckService,
+  type HealthIndicatorFunction,
   HealthIndicatorService,
 } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { ApiErrorResponses } from '../common/api-error.responses';
 import type { Settings } from '../config/settings';
 import { PrismaService } from '../prisma/prisma.service';
+import { REDIS, type RedisService } from '../realtime/redis.service';
 
 const DATABASE_CHECK_TIMEOUT_MS = 3000;
+const REDIS_CHECK_TIMEOUT_MS = 2000;
 
 class LivenessView {
   @ApiProperty({ enum: ['ok'] })
@@ -39,6 +43,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly prisma: PrismaService,
     private readonly config: ConfigService<Settings, true>,
+    @Inject(REDIS) private readonly redis: RedisService | null,
   ) {}
 
   @Get()
@@ -53,7 +58,7 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({
     summary:
-      'Readiness: the database answers (the AI is reported, never required)',
+      'Readiness: the database answers, and Redis when REDIS_URL is set (the AI is reported, never required)',
   })
   @ApiOkResponse({
     description: 'Terminus result: status, info, error, details',
@@ -71,6 +76,7 @@ export class HealthController {
             .check('database')
             .attempt(() => this.prisma.ping())
             .withTimeout(DATABASE_CHECK_TIMEOUT_MS),
+        ...this.redisCheck(),
         () =>
           this.indicators.check('ai').up({
             state:
@@ -85,5 +91,17 @@ export class HealthController {
       response.status(HttpStatus.SERVICE_UNAVAILABLE);
       return error.getResponse() as HealthCheckResult;
     }
+  }
+
+  private redisCheck(): HealthIndicatorFunction[] {
+    const redis = this.redis;
+    if (!redis) return [];
+    return [
+      () =>
+        this.indicators
+          .check('redis')
+          .attempt(() => redis.ping())
+          .withTimeout(REDIS_CHECK_TIMEOUT_MS),
+    ];
   }
 }

@@ -94,7 +94,7 @@ export class MessagesService {
       case 'inserted': {
         const message = toMessageView(outcome.message);
         this.publisher.messageCommitted(message, socketIdOf(actor));
-        this.announceSessionChanges(
+        await this.announceSessionChanges(
           outcome.session,
           message,
           outcome.previousStatus,
@@ -209,18 +209,18 @@ export class MessagesService {
     return toMessageView(original satisfies MessageRecord);
   }
 
-  private announceSessionChanges(
+  private async announceSessionChanges(
     session: SessionRecord,
     message: MessageView,
     previousStatus: SessionRecord['status'],
     previousAiEnabled: boolean,
-  ): void {
+  ): Promise<void> {
     const sessionId = session.id;
     this.publisher.sessionUpdated(
       toSessionSummary(
         session,
         message.content,
-        this.presence.isActive(sessionId),
+        await this.presence.isActive(sessionId),
       ),
     );
     if (session.status !== previousStatus) {

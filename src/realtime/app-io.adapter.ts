@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { isOriginAllowed } from '../common/origins';
 import { DrainService } from '../lifecycle/drain.service';
+import { REDIS, type RedisService } from './redis.service';
 
 export interface SocketLimits {
   corsOrigins: string[];
@@ -11,11 +12,12 @@ export interface SocketLimits {
 }
 
 /**
- * Socket.IO server options for both namespaces: frame size, the origin rule, and no new connections
- * while the server drains for shutdown.
+ * Socket.IO server options for both namespaces: frame size, the origin rule, no new connections while
+ * the server drains for shutdown, and with Redis, rooms and fan-out that span every instance.
  */
 export class AppIoAdapter extends IoAdapter {
   private readonly drain: DrainService;
+  private readonly redis: RedisService | null;
 
   constructor(
     app: INestApplicationContext,
@@ -23,11 +25,12 @@ export class AppIoAdapter extends IoAdapter {
   ) {
     super(app);
     this.drain = app.get(DrainService);
+    this.redis = app.get<RedisService | null>(REDIS);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const { corsOrigins, maxHttpBufferSize } = this.limits;
-    return super.createIOServer(port, {
+    const server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize,
       cors: {
@@ -44,5 +47,7 @@ export class AppIoAdapter extends IoAdapter {
         callback(allowed ? null : 'Origin not allowed', allowed);
       },
     } as ServerOptions) as Server;
+    if (this.redis) server.adapter(this.redis.socketIoAdapter());
+    return server;
   }
 }

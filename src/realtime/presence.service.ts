@@ -1,15 +1,27 @@
-import { Injectable } from '@nestjs/common';
-
 /**
- * Which sessions have a widget socket connected. Kept in one service so that it can later be
- * shared across instances without touching its callers.
+ * Which sessions are live: have a widget socket connected, on any instance. Callers never know whether
+ * the answer comes from this process alone (one instance) or from Redis (several, RedisPresenceService).
  */
-@Injectable()
-export class PresenceService {
+export abstract class PresenceService {
+  abstract connect(sessionId: string, socketId: string): Promise<void>;
+
+  /** Resolves true when this socket was the session's last one on every instance. */
+  abstract disconnect(sessionId: string, socketId: string): Promise<boolean>;
+
+  abstract isActive(sessionId: string): Promise<boolean>;
+
+  /** Those of the given sessions that are live. */
+  abstract activeAmong(sessionIds: string[]): Promise<Set<string>>;
+
+  abstract activeSessionIds(): Promise<string[]>;
+}
+
+/** This instance's widget sockets, by session. */
+export class LocalSockets {
   private readonly socketsBySession = new Map<string, Set<string>>();
 
-  /** Returns true when this socket made the session active. */
-  connect(sessionId: string, socketId: string): boolean {
+  /** Returns true when this socket made the session live here. */
+  add(sessionId: string, socketId: string): boolean {
     const sockets = this.socketsBySession.get(sessionId) ?? new Set<string>();
     const wasActive = sockets.size > 0;
     sockets.add(socketId);
@@ -17,8 +29,8 @@ export class PresenceService {
     return !wasActive;
   }
 
-  /** Returns true when this socket was the session's last one. */
-  disconnect(sessionId: string, socketId: string): boolean {
+  /** Returns true when this socket was the session's last one here. */
+  remove(sessionId: string, socketId: string): boolean {
     const sockets = this.socketsBySession.get(sessionId);
     if (!sockets?.delete(socketId)) return false;
     if (sockets.size > 0) return false;
@@ -26,11 +38,36 @@ export class PresenceService {
     return true;
   }
 
-  isActive(sessionId: string): boolean {
+  has(sessionId: string): boolean {
     return this.socketsBySession.has(sessionId);
   }
 
-  activeSessionIds(): string[] {
+  sessionIds(): string[] {
     return [...this.socketsBySession.keys()];
+  }
+}
+
+/** One instance: its own sockets are the whole truth, and every answer is already known. */
+export class InMemoryPresenceService extends PresenceService {
+  private readonly local = new LocalSockets();
+
+  async connect(sessionId: string, socketId: string): Promise<void> {
+    this.local.add(sessionId, socketId);
+  }
+
+  async disconnect(sessionId: string, socketId: string): Promise<boolean> {
+    return this.local.remove(sessionId, socketId);
+  }
+
+  async isActive(sessionId: string): Promise<boolean> {
+    return this.local.has(sessionId);
+  }
+
+  async activeAmong(sessionIds: string[]): Promise<Set<string>> {
+    return new Set(sessionIds.filter((id) => this.local.has(id)));
+  }
+
+  async activeSessionIds(): Promise<string[]> {
+    return this.local.sessionIds();
   }
 }

@@ -49,13 +49,12 @@ export class SessionAdminService {
     });
     const page = rows.slice(0, limit);
     const last = page.at(-1)?.record;
+    const live = await this.presence.activeAmong(
+      page.map(({ record }) => record.id),
+    );
     return {
       sessions: page.map(({ record, lastMessage }) =>
-        toSessionSummary(
-          record,
-          lastMessage,
-          this.presence.isActive(record.id),
-        ),
+        toSessionSummary(record, lastMessage, live.has(record.id)),
       ),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     };

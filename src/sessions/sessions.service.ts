@@ -102,7 +102,7 @@ export class SessionsService {
     return toSessionSummary(
       found.record,
       found.lastMessage,
-      this.presence.isActive(sessionId),
+      await this.presence.isActive(sessionId),
     );
   }
 
@@ -114,7 +114,7 @@ export class SessionsService {
   /** Sessions with a widget connected, newest activity first. */
   async liveSessions(): Promise<SessionSummary[]> {
     const rows = await this.repository.findManyWithLastMessage(
-      this.presence.activeSessionIds(),
+      await this.presence.activeSessionIds(),
       LIVE_SESSIONS_LIMIT,
     );
     return rows.map(({ record, lastMessage }) =>

@@ -20,7 +20,7 @@ export class WidgetConnections {
   async attach(socket: Socket, sessionId: string): Promise<void> {
     await this.publisher.joinSession(socket, sessionId);
     boundSessionIds(socket).add(sessionId);
-    this.presence.connect(sessionId, socket.id);
+    await this.presence.connect(sessionId, socket.id);
     socket.emit(WidgetServerEvent.SessionInit, { sessionId });
     await this.sessions.announce(sessionId);
   }
@@ -28,7 +28,7 @@ export class WidgetConnections {
   /** A closed socket leaves presence; admins hear about each session that went inactive. */
   async detach(socket: Socket): Promise<void> {
     for (const sessionId of boundSessionIds(socket)) {
-      if (!this.presence.disconnect(sessionId, socket.id)) continue;
+      if (!(await this.presence.disconnect(sessionId, socket.id))) continue;
       await this.sessions.announce(sessionId).catch((error: Error) => {
         this.logger.warn(
           `Could not announce session ${sessionId} going inactive: ${error.message}`,
