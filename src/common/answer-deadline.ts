@@ -4,12 +4,7 @@ import {
   Injectable,
   NestInterceptor,
 } from '@nestjs/common';
-import {
-  type MonoTypeOperatorFunction,
-  type Observable,
-  throwError,
-  timeout,
-} from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable } from 'rxjs';
 import { unavailableError } from './error-mapping';
 
 /**
@@ -19,11 +14,20 @@ import { unavailableError } from './error-mapping';
  */
 export const ANSWER_DEADLINE_MS = 8000;
 
+/** Fails the answer with UNAVAILABLE unless it arrives within ANSWER_DEADLINE_MS (one plain timer). */
 export function withinAnswerDeadline<T>(): MonoTypeOperatorFunction<T> {
-  return timeout({
-    first: ANSWER_DEADLINE_MS,
-    with: () => throwError(unavailableError),
-  });
+  return (answer) =>
+    new Observable<T>((subscriber) => {
+      const timer = setTimeout(
+        () => subscriber.error(unavailableError()),
+        ANSWER_DEADLINE_MS,
+      );
+      const subscription = answer.subscribe(subscriber);
+      return () => {
+        clearTimeout(timer);
+        subscription.unsubscribe();
+      };
+    });
 }
 
 /** Applies the answer deadline to HTTP requests (socket acks apply it in AckInterceptor). */
