@@ -39,4 +39,36 @@ describe('KeyedSerialQueue', () => {
     ]);
     expect(order).toEqual(['fast', 'slow']);
   });
+
+  it('answers runUntil callers early but holds the key until their task has finished', async () => {
+    const queue = new KeyedSerialQueue();
+    const events: string[] = [];
+    const first = await queue.runUntil<string>('a', async (answer) => {
+      answer('first answer');
+      events.push('answered');
+      await delay(20);
+      events.push('first finished');
+    });
+    events.push(`caller got ${first.value}`);
+    await queue.run('a', async () => {
+      events.push('second ran');
+    });
+    await first.finished;
+    expect(events).toEqual([
+      'answered',
+      'caller got first answer',
+      'first finished',
+      'second ran',
+    ]);
+  });
+
+  it('rejects a runUntil caller whose task fails before answering', async () => {
+    const queue = new KeyedSerialQueue();
+    await expect(
+      queue.runUntil('a', () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
+    await expect(queue.run('a', () => Promise.resolve('ok'))).resolves.toBe(
+      'ok',
+    );
+  });
 });

@@ -15,4 +15,27 @@ export class KeyedSerialQueue {
     });
     return result;
   }
+
+  /**
+   * Like run(), but resolves as soon as the task calls `answer`, while the key stays held until the task
+   * has finished the rest: work after the answer that must still precede the key's next task.
+   * `finished` never rejects once the task has answered; the task handles its own later failures.
+   */
+  runUntil<T>(
+    key: string,
+    task: (answer: (value: T) => void) => Promise<void>,
+  ): Promise<{ value: T; finished: Promise<void> }> {
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const finished: Promise<void> = this.run(key, () =>
+        task((value) => {
+          answered = true;
+          resolve({ value, finished: finished.catch(() => undefined) });
+        }),
+      );
+      finished.catch((error: unknown) => {
+        if (!answered) reject(error);
+      });
+    });
+  }
 }

@@ -39,13 +39,22 @@ export class DrainService implements BeforeApplicationShutdown {
         );
       }
       this.inFlight++;
-      return answer.pipe(
-        finalize(() => {
-          this.inFlight--;
-          if (this.inFlight === 0) this.onIdle?.();
-        }),
-      );
+      return answer.pipe(finalize(() => this.settled()));
     });
+  }
+
+  /** Work that follows an answer (the fan-out of a committed message) and must end before the sockets close. */
+  finishBeforeShutdown(work: Promise<unknown>): void {
+    this.inFlight++;
+    void work.then(
+      () => this.settled(),
+      () => this.settled(),
+    );
+  }
+
+  private settled(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.onIdle?.();
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Subject } from 'rxjs';
 import { type Actor, assertSessionAccess, socketIdOf } from '../common/actor';
 import { AppError, ErrorCode } from '../common/errors';
 import { KeyedSerialQueue } from '../common/keyed-serial-queue';
 import type { Settings } from '../config/settings';
+import { DrainService } from '../lifecycle/drain.service';
 import { ChatEventsPublisher } from '../realtime/chat-events.publisher';
 import { PresenceService } from '../realtime/presence.service';
 import { WidgetServerEvent } from '../realtime/widget.events';
@@ -41,8 +42,11 @@ export class MessagesService {
   /** Sends of one session commit and fan out in arrival order, even over a connection pool. */
   private readonly perSession = new KeyedSerialQueue();
 
+  private readonly logger = new Logger(MessagesService.name);
+
   constructor(
     private readonly repository: MessagesRepository,
+    private readonly drain: DrainService,
     private readonly publisher: ChatEventsPublisher,
     private readonly presence: PresenceService,
     private readonly config: ConfigService<Settings, true>,
@@ -57,16 +61,36 @@ export class MessagesService {
     const content = this.normalizeContent(dto.content);
     const sender: Sender = actor.kind === 'admin' ? 'admin' : 'user';
     const clientMessageId = dto.clientMessageId ?? null;
-    return this.perSession.run(dto.sessionId, () =>
-      this.commitAndPublish(
-        actor,
-        { sessionId: dto.sessionId, content, clientMessageId },
-        sender,
-      ),
-    );
+    const { value: message, finished } =
+      await this.perSession.runUntil<MessageView>(
+        dto.sessionId,
+        async (answer) => {
+          const commit = await this.commit(
+            actor,
+            { sessionId: dto.sessionId, content, clientMessageId },
+            sender,
+          );
+          // The sender's ack goes out first; the fan-out follows on the next turn of the event loop, and the
+          // session's next message waits for it, so fan-out stays in commit order.
+          answer(commit.message);
+          if (!commit.publish) return;
+          await new Promise(setImmediate);
+          await commit.publish().catch((error: Error) => {
+            this.logger.warn(
+              `Message ${commit.message.id} is stored but its fan-out failed: ${error.message}`,
+            );
+          });
+        },
+      );
+    this.drain.finishBeforeShutdown(finished);
+    return message;
   }
 
-  private async commitAndPublish(
+  /**
+   * Commits the message. `publish` fans it out and tells the features that react to messages; a retry
+   * with the same clientMessageId has nothing to publish.
+   */
+  private async commit(
     actor: Actor,
     {
       sessionId,
@@ -74,7 +98,7 @@ export class MessagesService {
       clientMessageId,
     }: SendMessageDto & { clientMessageId: string | null },
     sender: Sender,
-  ): Promise<MessageView> {
+  ): Promise<{ message: MessageView; publish?: () => Promise<void> }> {
     const outcome = await this.repository.insert({
       sessionId,
       sender,
@@ -90,18 +114,29 @@ export class MessagesService {
       case 'session-not-found':
         throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
       case 'duplicate':
-        return this.original(sessionId, clientMessageId!, sender, content);
+        return {
+          message: await this.original(
+            sessionId,
+            clientMessageId!,
+            sender,
+            content,
+          ),
+        };
       case 'inserted': {
         const message = toMessageView(outcome.message);
-        this.publisher.messageCommitted(message, socketIdOf(actor));
-        await this.announceSessionChanges(
-          outcome.session,
+        return {
           message,
-          outcome.previousStatus,
-          outcome.previousAiEnabled,
-        );
-        this.committed$.next({ message, session: outcome.session });
-        return message;
+          publish: async () => {
+            this.publisher.messageCommitted(message, socketIdOf(actor));
+            await this.announceSessionChanges(
+              outcome.session,
+              message,
+              outcome.previousStatus,
+              outcome.previousAiEnabled,
+            );
+            this.committed$.next({ message, session: outcome.session });
+          },
+        };
       }
     }
   }
@@ -112,13 +147,15 @@ export class MessagesService {
     sender: Extract<Sender, 'ai' | 'system'>,
     content: string,
   ): Promise<MessageView> {
-    return this.perSession.run(sessionId, () =>
-      this.commitAndPublish(
+    return this.perSession.run(sessionId, async () => {
+      const { message, publish } = await this.commit(
         { kind: 'visitor' },
         { sessionId, content, clientMessageId: null },
         sender,
-      ),
-    );
+      );
+      await publish?.();
+      return message;
+    });
   }
 
   async page(
