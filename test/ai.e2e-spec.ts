@@ -393,6 +393,28 @@ describe('AI replies', () => {
     ).toEqual(['user', 'user', 'admin', 'user', 'ai']);
   });
 
+  it('stops a reply whose session an admin erases, without waiting for the provider', async () => {
+    const { socket, sessionId } = await newWidget();
+    const hold = held('This reply belongs to an erased session.');
+    fake.enqueue(hold.behaviour);
+    const firstDelta = nextEvent(socket, WidgetServerEvent.MessageDelta);
+    const finished = replyFinished(socket);
+    await say(socket, sessionId, 'Please forget me');
+    await firstDelta;
+
+    await request(server.url)
+      .delete(`/api/admin/sessions/${sessionId}`)
+      .set('Authorization', `Bearer ${adminToken}`)
+      .expect(204);
+    await finished;
+    hold.release();
+    await sleep(QUIET_MS);
+    expect(fake.requests).toHaveLength(1);
+    await request(server.url)
+      .get(`/api/chat/messages/${sessionId}`)
+      .expect(404);
+  });
+
   it('commits only the successful attempt after a stream breaks half-way', async () => {
     const { socket, sessionId, received } = await newWidget();
     const text = 'The complete answer.';

@@ -20,6 +20,7 @@ import {
   type AiModeChange,
   SessionsService,
 } from '../sessions/sessions.service';
+import { SessionAdminService } from '../sessions/session-admin.service';
 import {
   AiProviderClient,
   AiProviderError,
@@ -43,6 +44,7 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
     private readonly client: AiProviderClient,
     private readonly messages: MessagesService,
     private readonly sessions: SessionsService,
+    private readonly sessionAdmin: SessionAdminService,
     private readonly publisher: ChatEventsPublisher,
     private readonly config: ConfigService<Settings, true>,
   ) {}
@@ -62,6 +64,11 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
     this.subscriptions.add(
       this.sessions.aiModeChanged$.subscribe((change) =>
         this.guarded(() => this.onAiModeChanged(change)),
+      ),
+    );
+    this.subscriptions.add(
+      this.sessionAdmin.erased$.subscribe((sessionId) =>
+        this.cancel(sessionId),
       ),
     );
   }
@@ -109,6 +116,8 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
       if (!stillOn || controller.signal.aborted) return;
       await this.reply(sessionId, controller.signal);
     } catch (error) {
+      // A reply cancelled meanwhile (its session erased, say) has nothing left worth reporting.
+      if (controller.signal.aborted) return;
       this.logger.error(
         `AI reply for session ${sessionId} failed unexpectedly: ${describe(error)}`,
       );

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { Subject } from 'rxjs';
 import { AppError, ErrorCode } from '../common/errors';
 import type { Settings } from '../config/settings';
 import type {
@@ -30,6 +31,9 @@ export interface SessionPage {
 /** What agents do to sessions, on the admin socket and the admin REST routes alike. */
 @Injectable()
 export class SessionAdminService {
+  /** Ids of erased sessions, for features with work under way in them (an AI reply). */
+  readonly erased$ = new Subject<string>();
+
   constructor(
     private readonly repository: SessionsRepository,
     private readonly sessions: SessionsService,
@@ -128,6 +132,7 @@ export class SessionAdminService {
   /** Erases the session and every message of it, for privacy requests. */
   async erase(sessionId: string): Promise<void> {
     if (!(await this.repository.erase(sessionId))) throw notFound();
+    this.erased$.next(sessionId);
   }
 
   async export(sessionId: string): Promise<SessionExport> {
