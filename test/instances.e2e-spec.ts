@@ -21,7 +21,7 @@ import {
   sleep,
   type TestSocket,
 } from './utils/sockets';
-import { startTcpProxy, type TcpProxy } from './utils/tcp-proxy';
+import { proxyInFrontOf, type TcpProxy } from './utils/tcp-proxy';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -31,9 +31,6 @@ const LEASE_MS = 1500;
 const RECONNECT_BOUND_MS = 10000;
 /** Readiness gives Redis 2 s to answer. */
 const READINESS_BOUND_MS = 5000;
-
-const redis = new URL(TEST_REDIS_URL);
-const redisUrlThrough = (proxy: TcpProxy) => `redis://127.0.0.1:${proxy.port}`;
 
 function startInstance(
   db: TestDatabase,
@@ -83,8 +80,9 @@ describeWithServer('Two instances on one Redis', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     keyPrefix = uniqueRedisKeyPrefix();
-    proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
-    a = await startInstance(db, keyPrefix, redisUrlThrough(proxy));
+    const proxied = await proxyInFrontOf(TEST_REDIS_URL, 6379);
+    proxy = proxied.proxy;
+    a = await startInstance(db, keyPrefix, proxied.url);
     running.add(a);
     b = await startInstance(db, keyPrefix, TEST_REDIS_URL);
     running.add(b);
@@ -298,13 +296,10 @@ describe('An instance whose Redis goes away', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    proxy = await startTcpProxy(redis.hostname, Number(redis.port || 6379));
+    const proxied = await proxyInFrontOf(TEST_REDIS_URL, 6379);
+    proxy = proxied.proxy;
     await proxy.cut('refuse');
-    server = await startInstance(
-      db,
-      uniqueRedisKeyPrefix(),
-      redisUrlThrough(proxy),
-    );
+    server = await startInstance(db, uniqueRedisKeyPrefix(), proxied.url);
   });
 
   afterEach(() => closeAll());

@@ -8,7 +8,7 @@ import {
   sleep,
   type TestSocket,
 } from './utils/sockets';
-import { startTcpProxy, type TcpProxy } from './utils/tcp-proxy';
+import { proxyInFrontOf, type TcpProxy } from './utils/tcp-proxy';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -30,14 +30,9 @@ describeWithServer('A database outage', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const databaseUrl = new URL(db.env.DATABASE_URL!);
-    proxy = await startTcpProxy(
-      databaseUrl.hostname,
-      Number(databaseUrl.port || 5432),
-    );
-    databaseUrl.hostname = '127.0.0.1';
-    databaseUrl.port = String(proxy.port);
-    server = await startApp({ ...db.env, DATABASE_URL: databaseUrl.href });
+    const proxied = await proxyInFrontOf(db.env.DATABASE_URL!, 5432);
+    proxy = proxied.proxy;
+    server = await startApp({ ...db.env, DATABASE_URL: proxied.url });
     widget = await connect(server.url);
     ({ sessionId } = await ack(widget, WidgetEvent.InitSession, {}));
   });

@@ -11,7 +11,7 @@ import {
   sleep,
   type TestSocket,
 } from './utils/sockets';
-import { startTcpProxy, type TcpProxy } from './utils/tcp-proxy';
+import { proxyInFrontOf } from './utils/tcp-proxy';
 import { startApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -142,18 +142,12 @@ describe('SIGTERM', () => {
   (process.env.TEST_DATABASE_URL ? it : it.skip)(
     'while sends wait on the database: refuses new connections, finishes and acknowledges those sends, then exits',
     async () => {
-      const databaseUrl = new URL(db.env.DATABASE_URL!);
-      const proxy: TcpProxy = await startTcpProxy(
-        databaseUrl.hostname,
-        Number(databaseUrl.port || 5432),
+      const { proxy, url: databaseUrl } = await proxyInFrontOf(
+        db.env.DATABASE_URL!,
+        5432,
       );
       try {
-        databaseUrl.hostname = '127.0.0.1';
-        databaseUrl.port = String(proxy.port);
-        app = await startAppProcess({
-          ...db.env,
-          DATABASE_URL: databaseUrl.href,
-        });
+        app = await startAppProcess({ ...db.env, DATABASE_URL: databaseUrl });
         const server = app;
         const { socket, sessionId } = await openSession(server.url);
         const disconnect = disconnectReason(socket);

@@ -108,3 +108,18 @@ export async function startTcpProxy(
     },
   };
 }
+
+/** A proxy in front of the server `url` names, and that URL pointed at the proxy instead. */
+export async function proxyInFrontOf(
+  url: string,
+  defaultPort: number,
+): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(url);
+  const proxy = await startTcpProxy(
+    target.hostname,
+    Number(target.port || defaultPort),
+  );
+  target.hostname = '127.0.0.1';
+  target.port = String(proxy.port);
+  return { proxy, url: target.href };
+}
