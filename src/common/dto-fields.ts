@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsOptional, Matches, ValidateBy } from 'class-validator';
+import { IsOptional, Matches, ValidateBy, ValidateIf } from 'class-validator';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
@@ -62,3 +62,7 @@ export const NullMeansAbsent = () =>
     Transform(({ value }: { value: unknown }) => value ?? undefined),
     IsOptional(),
   );
+
+/** A patch field: left out, it is left alone; sent, even as null, it must be valid. */
+export const IfPresent = () =>
+  ValidateIf((_: unknown, value: unknown) => value !== undefined);

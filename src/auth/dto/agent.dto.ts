@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
@@ -10,9 +11,9 @@ import {
   Matches,
   MaxLength,
   MinLength,
-  ValidateIf,
 } from 'class-validator';
 import type { AdminRole } from '../../common/actor';
+import { IfPresent } from '../../common/dto-fields';
 import { ADMIN_ROLES } from './admin.view';
 
 /** Longer passwords are refused at login (LoginDto), so they are refused here too. */
@@ -24,8 +25,17 @@ const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 const trimmed = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim() : value;
 
-/** Absent fields are left alone; null is not a value any of them can take. */
-const isPresent = (_: unknown, value: unknown) => value !== undefined;
+/** An account's display name: trimmed, 1..NAME_MAX_LENGTH characters, no control characters. */
+const IsAgentName = () =>
+  applyDecorators(
+    Transform(trimmed),
+    IsString(),
+    MinLength(1, { message: 'name must not be empty' }),
+    MaxLength(NAME_MAX_LENGTH),
+    Matches(NO_CONTROL_CHARACTERS, {
+      message: 'name must not contain control characters',
+    }),
+  );
 
 const ROLE_MESSAGE = "role must be 'agent' or 'admin'";
 
@@ -50,13 +60,7 @@ export class AgentAccountDto {
     maxLength: NAME_MAX_LENGTH,
     description: 'Shown to colleagues in the admin panel (trimmed)',
   })
-  @Transform(trimmed)
-  @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
-  @MaxLength(NAME_MAX_LENGTH)
-  @Matches(NO_CONTROL_CHARACTERS, {
-    message: 'name must not contain control characters',
-  })
+  @IsAgentName()
   name: string;
 
   @ApiPropertyOptional({
@@ -89,21 +93,15 @@ export class CreateAgentDto extends AgentAccountDto {
 /** `PATCH /api/admin/agents/:id`: any of the three. */
 export class UpdateAgentDto {
   @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH })
-  @ValidateIf(isPresent)
-  @Transform(trimmed)
-  @IsString()
-  @MinLength(1, { message: 'name must not be empty' })
-  @MaxLength(NAME_MAX_LENGTH)
-  @Matches(NO_CONTROL_CHARACTERS, {
-    message: 'name must not contain control characters',
-  })
+  @IfPresent()
+  @IsAgentName()
   name?: string;
 
   @ApiPropertyOptional({
     enum: ADMIN_ROLES,
     description: 'An admin cannot demote themselves',
   })
-  @ValidateIf(isPresent)
+  @IfPresent()
   @IsIn(ADMIN_ROLES, { message: ROLE_MESSAGE })
   role?: AdminRole;
 
@@ -111,7 +109,7 @@ export class UpdateAgentDto {
     description:
       'true signs the account out everywhere and keeps it out; an admin cannot disable themselves',
   })
-  @ValidateIf(isPresent)
+  @IfPresent()
   @IsBoolean({ message: 'disabled must be true or false' })
   disabled?: boolean;
 }

@@ -9,7 +9,11 @@ import {
   MinLength,
   ValidateIf,
 } from 'class-validator';
-import { IsSessionId, NullMeansAbsent } from '../../common/dto-fields';
+import {
+  IfPresent,
+  IsSessionId,
+  NullMeansAbsent,
+} from '../../common/dto-fields';
 import { IsPageLimit } from '../../messages/dto/message-page.dto';
 import {
   SESSION_STATUSES,
@@ -56,18 +60,15 @@ export class SessionListView {
   nextCursor: string | null;
 }
 
-/** In a patch, an absent field is left alone; null is not a status or an AI mode. */
-const isPresent = (_: unknown, value: unknown) => value !== undefined;
-
 /** `PATCH /api/admin/sessions/:id`: any of the three. */
 export class UpdateSessionDto {
   @ApiPropertyOptional({ enum: SESSION_STATUSES })
-  @ValidateIf(isPresent)
+  @IfPresent()
   @IsIn(SESSION_STATUSES, { message: "status must be 'open' or 'resolved'" })
   status?: SessionStatus;
 
   @ApiPropertyOptional()
-  @ValidateIf(isPresent)
+  @IfPresent()
   @IsBoolean({ message: 'aiEnabled must be true or false' })
   aiEnabled?: boolean;
 
