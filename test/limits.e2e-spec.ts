@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { io } from 'socket.io-client';
 import { WidgetEvent } from '../src/realtime/widget.events';
+import { adminEnv, login } from './utils/admin';
 import { ack, closeAll, connect, sleep } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
@@ -13,6 +14,7 @@ describe('Limits for strangers', () => {
     db = await createTestDatabase();
     server = await startApp({
       ...db.env,
+      ...adminEnv,
       MESSAGE_MAX_LENGTH: '100',
       WIDGET_EVENTS_PER_MINUTE: '20',
       MAX_CONNECTIONS_PER_IP: '4',
@@ -54,6 +56,20 @@ describe('Limits for strangers', () => {
     expect(sent.ok).toBe(true);
   });
 
+  it('disconnects a socket that keeps flooding after being refused', async () => {
+    const flooder = await connect(server.url);
+    const { sessionId } = await ack(flooder, WidgetEvent.InitSession, {});
+    const reason = new Promise<string>((resolve) =>
+      flooder.once('disconnect', resolve),
+    );
+    for (let i = 0; i < 200 && flooder.connected; i++) {
+      flooder.emit(WidgetEvent.Typing, { sessionId, isTyping: true });
+    }
+    expect(await reason).toBe('io server disconnect');
+    const calm = await connect(server.url);
+    expect((await ack(calm, WidgetEvent.InitSession, {})).ok).toBe(true);
+  });
+
   it('caps concurrent widget connections per IP', async () => {
     for (let i = 0; i < 4; i++) await connect(server.url);
     await expect(connect(server.url)).rejects.toThrow('RATE_LIMITED');
@@ -86,7 +102,7 @@ describe('Limits for strangers', () => {
     expect(healthy.body.status).toBe('ok');
   });
 
-  it('refuses a widget connection and an HTTP request from a foreign origin', async () => {
+  it('refuses widget and admin connections and HTTP requests from a foreign origin', async () => {
     const foreign = io(server.url, {
       transports: ['websocket'],
       reconnection: false,
@@ -114,6 +130,15 @@ describe('Limits for strangers', () => {
     await connect(server.url, {
       extraHeaders: { Origin: 'https://shop.example.com' },
     });
+    const { accessToken } = await login(server);
+    const agentFrom = (origin: string) =>
+      connect(server.url, {
+        namespace: '/admin',
+        auth: { token: accessToken },
+        extraHeaders: { Origin: origin },
+      });
+    await expect(agentFrom('https://evil.example.net')).rejects.toThrow();
+    await agentFrom('https://shop.example.com');
   });
 
   it('sends security headers', async () => {
