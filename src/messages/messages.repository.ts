@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../prisma/prisma.service';
-import type {
-  SessionRecord,
-  SessionStatus,
-} from '../sessions/dto/session.view';
+import type { SessionState, SessionStatus } from '../sessions/dto/session.view';
 import type { MessageRecord, Sender } from './dto/message.view';
 
 export interface NewMessage {
@@ -24,7 +21,7 @@ export type InsertOutcome =
   | {
       kind: 'inserted';
       message: MessageRecord;
-      session: SessionRecord;
+      session: SessionState;
       previousStatus: SessionStatus;
       previousAiEnabled: boolean;
     };
@@ -36,15 +33,11 @@ interface InsertRow {
   previous_ai_enabled: boolean;
   message_id: string | bigint | null;
   message_created_at: Date | null;
-  session_ip_address: string | null;
-  session_user_agent: string | null;
   session_status: SessionStatus | null;
   session_ai_enabled: boolean | null;
   session_assigned_admin_id: string | null;
   session_unread_count: number | null;
   session_last_activity_at: Date | null;
-  session_created_at: Date | null;
-  session_updated_at: Date | null;
 }
 
 /**
@@ -70,7 +63,7 @@ const INSERT_MESSAGE = `
       unread_count = s.unread_count + CASE WHEN $2::message_sender = 'user' THEN 1 ELSE 0 END
     FROM inserted
     WHERE s.id = inserted.session_id
-    RETURNING s.*
+    RETURNING s.status, s.ai_enabled, s.assigned_admin_id, s.unread_count, s.last_activity_at
   )
   SELECT
     locked.id AS found_session_id,
@@ -78,15 +71,11 @@ const INSERT_MESSAGE = `
     locked.ai_enabled AS previous_ai_enabled,
     inserted.id AS message_id,
     inserted.created_at AS message_created_at,
-    updated.ip_address AS session_ip_address,
-    updated.user_agent AS session_user_agent,
     updated.status AS session_status,
     updated.ai_enabled AS session_ai_enabled,
     updated.assigned_admin_id AS session_assigned_admin_id,
     updated.unread_count AS session_unread_count,
-    updated.last_activity_at AS session_last_activity_at,
-    updated.created_at AS session_created_at,
-    updated.updated_at AS session_updated_at
+    updated.last_activity_at AS session_last_activity_at
   FROM locked
   LEFT JOIN inserted ON true
   LEFT JOIN updated ON true`;
@@ -129,15 +118,11 @@ export class MessagesRepository {
       },
       session: {
         id: row.found_session_id,
-        ipAddress: row.session_ip_address,
-        userAgent: row.session_user_agent,
         status: row.session_status!,
         aiEnabled: row.session_ai_enabled!,
         assignedAdminId: row.session_assigned_admin_id,
         unreadCount: row.session_unread_count!,
         lastActivityAt: row.session_last_activity_at!,
-        createdAt: row.session_created_at!,
-        updatedAt: row.session_updated_at!,
       },
     };
   }

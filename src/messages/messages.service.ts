@@ -10,7 +10,7 @@ import { ChatEventsPublisher } from '../realtime/chat-events.publisher';
 import { PresenceService } from '../realtime/presence.service';
 import { WidgetServerEvent } from '../realtime/widget.events';
 import {
-  type SessionRecord,
+  type SessionState,
   toSessionSummary,
 } from '../sessions/dto/session.view';
 import {
@@ -25,7 +25,7 @@ import { MessagesRepository } from './messages.repository';
 
 export interface CommittedMessage {
   message: MessageView;
-  session: SessionRecord;
+  session: SessionState;
 }
 
 export interface MessagePageResult {
@@ -247,9 +247,9 @@ export class MessagesService {
   }
 
   private async announceSessionChanges(
-    session: SessionRecord,
+    session: SessionState,
     message: MessageView,
-    previousStatus: SessionRecord['status'],
+    previousStatus: SessionState['status'],
     previousAiEnabled: boolean,
   ): Promise<void> {
     const sessionId = session.id;

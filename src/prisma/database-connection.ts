@@ -50,8 +50,8 @@ function openPostgres(connectionString: string): DatabaseConnection {
   return {
     kind: 'postgresql',
     adapter: new PrismaPg(pool),
-    query: async <Row>(sql: string, params: unknown[]) =>
-      (await pool.query(sql, params)).rows as Row[],
+    query: <Row>(sql: string, params: unknown[]) =>
+      pool.query(sql, params).then(({ rows }) => rows as Row[]),
     async withSession(work) {
       const client = await pool.connect();
       try {

@@ -18,6 +18,17 @@ export interface SessionRecord {
   updatedAt: Date;
 }
 
+/** What a session summary is made of: the part of a session every committed message returns. */
+export type SessionState = Pick<
+  SessionRecord,
+  | 'id'
+  | 'status'
+  | 'aiEnabled'
+  | 'assignedAdminId'
+  | 'unreadCount'
+  | 'lastActivityAt'
+>;
+
 export class SessionView {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -118,7 +129,7 @@ export class SessionSummary {
 }
 
 export function toSessionSummary(
-  record: SessionRecord,
+  record: SessionState,
   lastMessage: string,
   isActive: boolean,
 ): SessionSummary {
