@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { defer, finalize, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { ANSWER_DEADLINE_MS } from '../common/answer-deadline';
 import { AppError, ErrorCode } from '../common/errors';
 
@@ -31,15 +31,22 @@ export class DrainService implements BeforeApplicationShutdown {
    * UNAVAILABLE instead, which the client retries after reconnecting.
    */
   track<T>(answer: Observable<T>): Observable<T> {
-    return defer(() => {
+    return new Observable<T>((subscriber) => {
       if (this.draining) {
-        throw new AppError(
-          ErrorCode.UNAVAILABLE,
-          'The server is restarting; reconnect and try again',
+        subscriber.error(
+          new AppError(
+            ErrorCode.UNAVAILABLE,
+            'The server is restarting; reconnect and try again',
+          ),
         );
+        return;
       }
       this.inFlight++;
-      return answer.pipe(finalize(() => this.settled()));
+      const subscription = answer.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        this.settled();
+      };
     });
   }
 
