@@ -15,6 +15,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { requestAddress } from '../common/client-address';
 import { ApiErrorResponses } from '../common/api-error.responses';
 import { AdminAuthGuard, CurrentAdmin } from './admin-auth';
 import { AdminAccountsService } from './admin-accounts.service';
@@ -39,7 +40,7 @@ export class AuthController {
   @ApiOkResponse({ type: LoginResult })
   @ApiErrorResponses(400, 401, 429)
   login(@Req() request: Request, @Body() dto: LoginDto): Promise<LoginResult> {
-    return this.auth.login(dto, request.ip);
+    return this.auth.login(dto, requestAddress(request));
   }
 
   @Get('me')

@@ -7,6 +7,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import type { Socket } from 'socket.io';
+import { requestAddress, socketAddress } from './client-address';
 import type { Settings } from '../config/settings';
 import { AppError, ErrorCode } from './errors';
 import { type TakeResult, TokenBucketLimiter } from './token-bucket';
@@ -26,15 +27,6 @@ function rateLimited(
   return new AppError(ErrorCode.RATE_LIMITED, 'Too many requests; slow down', {
     retryAfterMs: result.retryAfterMs,
   });
-}
-
-/** The client address as this server trusts it (X-Forwarded-For only with TRUST_PROXY). */
-export function socketAddress(socket: Socket, trustProxy: boolean): string {
-  const forwarded = socket.handshake.headers['x-forwarded-for'];
-  const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)
-    ?.split(',')[0]
-    ?.trim();
-  return (trustProxy && first) || socket.handshake.address || 'unknown';
 }
 
 /**
@@ -134,7 +126,9 @@ export class HttpWriteRateLimitGuard implements CanActivate {
   constructor(private readonly limits: RateLimits) {}
 
   canActivate(context: ExecutionContext): boolean {
-    this.limits.takeHttpWrite(context.switchToHttp().getRequest<Request>().ip);
+    this.limits.takeHttpWrite(
+      requestAddress(context.switchToHttp().getRequest<Request>()),
+    );
     return true;
   }
 }

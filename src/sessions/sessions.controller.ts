@@ -1,6 +1,7 @@
 import { Body, Controller, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { requestAddress } from '../common/client-address';
 import { ApiErrorResponses } from '../common/api-error.responses';
 import { HttpWriteRateLimitGuard } from '../common/rate-limits';
 import { CreateSessionDto } from './dto/open-session.dto';
@@ -27,7 +28,7 @@ export class SessionsController {
   ): Promise<CreatedSessionView> {
     return this.sessions.create(
       {
-        ipAddress: request.ip,
+        ipAddress: requestAddress(request),
         userAgent: request.headers['user-agent'] || undefined,
       },
       dto,

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { Actor } from '../common/actor';
-import { socketAddress } from '../common/rate-limits';
+import { socketAddress } from '../common/client-address';
 import type { ClientInfo } from './sessions.service';
 
 interface WidgetSocketData {

@@ -19,6 +19,8 @@ export interface TestApp {
 export interface StartOptions {
   /** Replace true externals only (the clock, retry delays); everything else runs for real. */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+  /** `::` listens dual-stack, as `npm start` does; IPv4 clients then arrive as `::ffff:a.b.c.d`. */
+  host?: '127.0.0.1' | '::';
 }
 
 /** Boots the real AppModule, configured exactly as main.ts does, on a free port. */
@@ -36,7 +38,8 @@ export async function startApp(
     logger: ['error', 'warn'],
   });
   configureApp(app, settings);
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  await app.listen(0, options.host ?? '127.0.0.1');
+  const { port } = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${port}`;
   return { app, url, settings, close: () => app.close() };
 }
