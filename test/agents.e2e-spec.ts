@@ -454,6 +454,40 @@ describe('Agent accounts over REST', () => {
     });
   });
 
+  describe('assignment', () => {
+    it('assigns conversations to active accounts only', async () => {
+      const { agent } = await newAccount();
+      const { sessionId } = (
+        await api().post('/api/chat/session').send({}).expect(201)
+      ).body as { sessionId: string };
+      const assign = (assignedAdminId: string) =>
+        api()
+          .patch(`/api/admin/sessions/${sessionId}`)
+          .set('Authorization', adminAuth)
+          .send({ assignedAdminId });
+      expect((await assign(agent.id)).status).toBe(200);
+
+      await api()
+        .patch(`/api/admin/agents/${agent.id}`)
+        .set('Authorization', adminAuth)
+        .send({ disabled: true })
+        .expect(200);
+      const refused = await assign(agent.id);
+      expect(refused.status).toBe(404);
+      expect(refused.body.code).toBe('NOT_FOUND');
+      const lead = await connectAdmin(
+        server,
+        adminAuth.slice('Bearer '.length),
+      );
+      expect(
+        await ack(lead, AdminEvent.AssignSession, {
+          sessionId,
+          adminId: agent.id,
+        }),
+      ).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    });
+  });
+
   describe('roles', () => {
     it('keeps creating and changing accounts to the admin role (403 for agents, 401 without a token)', async () => {
       const { agent, auth } = await newAccount();

@@ -108,8 +108,8 @@ export class SessionAdminService {
   }
 
   async assign(sessionId: string, adminId: string | null): Promise<void> {
-    if (adminId !== null && !(await this.repository.adminExists(adminId))) {
-      throw new AppError(ErrorCode.NOT_FOUND, 'No agent has that id');
+    if (adminId !== null && !(await this.repository.isActiveAdmin(adminId))) {
+      throw new AppError(ErrorCode.NOT_FOUND, 'No active agent has that id');
     }
     if (!(await this.repository.assign(sessionId, adminId))) throw notFound();
     await this.sessions.announce(sessionId);

@@ -127,8 +127,13 @@ export class SessionsRepository {
     return count > 0;
   }
 
-  async adminExists(adminId: string): Promise<boolean> {
-    return (await this.prisma.admin.count({ where: { id: adminId } })) > 0;
+  /** Whether this account exists and is not disabled: only those can take conversations. */
+  async isActiveAdmin(adminId: string): Promise<boolean> {
+    return (
+      (await this.prisma.admin.count({
+        where: { id: adminId, disabled: false },
+      })) > 0
+    );
   }
 
   /** The id of the session's latest message, if any. */
