@@ -399,7 +399,7 @@ describe('Agent accounts over REST', () => {
       expect(me.body).toMatchObject({ id: adminId, role: 'admin' });
     });
 
-    it('signs a disabled agent out at once: token 401, socket closed, reconnection refused; re-enabling lets them back in', async () => {
+    it('signs a disabled agent out at once: token 401, socket closed, reconnection refused; re-enabled, they sign in again and the old token stays refused', async () => {
       const { agent, email, password, auth, token } = await newAccount();
       const socket = await connectAdmin(server, token);
       const closed = new Promise<string>((resolve) =>
@@ -426,6 +426,8 @@ describe('Agent accounts over REST', () => {
         .set('Authorization', adminAuth)
         .send({ disabled: false })
         .expect(200);
+      await api().get('/api/auth/me').set('Authorization', auth).expect(401);
+      await expect(connectAdmin(server, token)).rejects.toThrow('UNAUTHORIZED');
       const again = await login(server, email, password);
       const back = await connectAdmin(server, again.accessToken);
       expect(await ack(back, AdminEvent.GetSessions)).toMatchObject({
@@ -589,10 +591,12 @@ describe('Agent accounts over REST', () => {
             disabled: false,
           });
         }
+        // Disabling revoked the lead's earlier token for good: the lead signs in again.
         await api()
           .get('/api/auth/me')
           .set('Authorization', adminAuth)
-          .expect(200);
+          .expect(401);
+        adminAuth = `Bearer ${(await login(server)).accessToken}`;
       }
     });
   });

@@ -171,6 +171,7 @@ describe('migrations match prisma/schema.prisma', () => {
       role: enums.AdminRole.admin,
       passwordHash: '$scrypt$N=16384$c2FsdA$aGFzaA',
       disabled: true,
+      tokensValidAfter: new Date('2026-01-02T03:04:05.999Z'),
       createdAt: new Date('2026-01-02T03:04:05.678Z'),
     };
     const session = {

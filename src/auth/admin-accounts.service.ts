@@ -124,6 +124,7 @@ export class AdminAccountsService {
       name: patch.name,
       role: patch.role,
       disabled: patch.disabled,
+      ...(patch.disabled && { tokensValidAfter: new Date() }),
     };
     const losesAdmin = data.role === 'agent' || data.disabled === true;
     if (losesAdmin && id === actor.adminId.toLowerCase()) {
@@ -162,7 +163,10 @@ export class AdminAccountsService {
 
   /** A disabled account can no longer sign in, and its tokens stop working. */
   async disable(id: string): Promise<void> {
-    await this.prisma.admin.update({ where: { id }, data: { disabled: true } });
+    await this.prisma.admin.update({
+      where: { id },
+      data: { disabled: true, tokensValidAfter: new Date() },
+    });
     this.disabled$.next(id);
   }
 

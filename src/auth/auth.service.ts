@@ -19,6 +19,8 @@ export type AdminActor = Extract<Actor, { kind: 'admin' }>;
 
 interface TokenClaims {
   sub: string;
+  /** Issue time in milliseconds: the standard `iat` counts whole seconds, too coarse to order against a re-enabling. */
+  issuedAtMs: number;
 }
 
 /** A per-IP budget this many times the per-email one: an office shares one address. */
@@ -67,7 +69,7 @@ export class AuthService {
     this.failuresByEmail.reset(email);
     const expiresIn = this.config.get('jwtExpiresInSeconds', { infer: true });
     const accessToken = await this.jwt.signAsync(
-      { sub: admin.id } satisfies TokenClaims,
+      { sub: admin.id, issuedAtMs: Date.now() } satisfies TokenClaims,
       {
         expiresIn,
       },
@@ -90,7 +92,7 @@ export class AuthService {
       typeof claims?.sub === 'string' && isUUID(claims.sub)
         ? await this.accounts.findActive(claims.sub)
         : null;
-    if (!admin)
+    if (!admin || issuedBeforeCutoff(claims!, admin))
       throw new AppError(
         ErrorCode.UNAUTHORIZED,
         'The access token is invalid or expired',
@@ -131,4 +133,15 @@ export function toAdminActor(
   socketId?: string,
 ): AdminActor {
   return { kind: 'admin', adminId: admin.id, role: admin.role, socketId };
+}
+
+/**
+ * A token from before the account was last disabled stays invalid after it is re-enabled; one without
+ * `issuedAtMs` counts as older than any cutoff.
+ */
+function issuedBeforeCutoff(claims: TokenClaims, admin: AdminRecord): boolean {
+  return (
+    admin.tokensValidAfter !== null &&
+    !(claims.issuedAtMs >= admin.tokensValidAfter.getTime())
+  );
 }

@@ -10,6 +10,7 @@ export interface AdminRecord {
   role: AdminRole;
   passwordHash: string;
   disabled: boolean;
+  tokensValidAfter: Date | null;
   createdAt: Date;
 }
 
