@@ -4,7 +4,13 @@ import request from 'supertest';
 import { AdminAccountsService } from '../src/auth/admin-accounts.service';
 import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
-import { ADMIN_EMAIL, adminEnv, connectAdmin, login } from './utils/admin';
+import {
+  ADMIN_EMAIL,
+  adminEnv,
+  connectAdmin,
+  disableAccount,
+  login,
+} from './utils/admin';
 import {
   ack,
   closeAll,
@@ -108,7 +114,7 @@ describe('Admin side', () => {
         role: 'agent',
       });
       const { accessToken } = await login(server, admin.email, password);
-      await server.app.get(AdminAccountsService).disable(admin.id);
+      await disableAccount(server, admin.id);
       await request(server.url)
         .get('/api/auth/me')
         .set('Authorization', `Bearer ${accessToken}`)

@@ -4,7 +4,7 @@ import { AdminAccountsService } from '../src/auth/admin-accounts.service';
 import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import type { SessionSummary } from '../src/sessions/dto/session.view';
-import { adminEnv, connectAdmin, login } from './utils/admin';
+import { adminEnv, connectAdmin, disableAccount, login } from './utils/admin';
 import {
   eventually,
   inRedisCorner,
@@ -222,7 +222,7 @@ describeWithServer('Two instances on one Redis', () => {
     const { accessToken } = await login(a, agent.email, password);
     const agentOnA = await connectAdmin(a, accessToken);
     const signedOut = nextEvent(agentOnA, 'disconnect');
-    await accounts.disable(agent.id);
+    await disableAccount(b, agent.id);
     expect(await signedOut).toBe('io server disconnect');
   });
 
@@ -350,7 +350,7 @@ describe('An instance whose Redis goes away', () => {
     const { accessToken } = await login(server, agent.email, password);
     const agentSocket = await connectAdmin(server, accessToken);
     const signedOut = nextEvent(agentSocket, 'disconnect');
-    await accounts.disable(agent.id);
+    await disableAccount(server, agent.id);
     expect(await signedOut).toBe('io server disconnect');
   });
 

@@ -49,10 +49,6 @@ export class AdminAccountsService {
     return admin && !admin.disabled ? admin : null;
   }
 
-  async exists(id: string): Promise<boolean> {
-    return (await this.prisma.admin.count({ where: { id } })) > 0;
-  }
-
   async count(): Promise<number> {
     return this.prisma.admin.count();
   }
@@ -159,15 +155,6 @@ export class AdminAccountsService {
     });
     if (data.disabled) this.disabled$.next(updated.id);
     return toAgentView(updated);
-  }
-
-  /** A disabled account can no longer sign in, and its tokens stop working. */
-  async disable(id: string): Promise<void> {
-    await this.prisma.admin.update({
-      where: { id },
-      data: { disabled: true, tokensValidAfter: new Date() },
-    });
-    this.disabled$.next(id);
   }
 
   /** Creates or updates an admin-role account with this password (the configured first admin). */

@@ -39,3 +39,16 @@ export async function connectAdmin(
     auth: { token: accessToken },
   });
 }
+
+/** Disables an account the way the admin panel does: PATCH as the first admin. */
+export async function disableAccount(
+  server: TestApp,
+  accountId: string,
+): Promise<void> {
+  const { accessToken } = await login(server);
+  await request(server.url)
+    .patch(`/api/admin/agents/${accountId}`)
+    .set('Authorization', `Bearer ${accessToken}`)
+    .send({ disabled: true })
+    .expect(200);
+}
