@@ -9,7 +9,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { Pool } from 'pg';
 import { type Namespace, Server, type Socket } from 'socket.io';
 import { ErrorCode, type ErrorBody } from '../src/common/errors';
-import type { Ack } from '../src/common/ws-ack';
+import type { Ack } from '../src/realtime/ack';
 import type { MessageView } from '../src/messages/dto/message.view';
 import { AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack } from '../src/common/ws-ack';
+import type { Ack } from '../src/realtime/ack';
 import { AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent } from '../src/realtime/widget.events';
 

@@ -21,14 +21,14 @@ import {
   refuseUnknownEvents,
   WsAckExceptionFilter,
 } from '../common/ws-ack';
-import type { MessageView } from '../messages/dto/message.view';
 import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
 import { SendMessageDto } from '../messages/dto/send-message.dto';
+import { MessagesService } from '../messages/messages.service';
 import {
-  MessagesService,
-  type MessagePageResult,
-} from '../messages/messages.service';
-import { AdminEvent, AdminServerEvent } from '../realtime/admin.events';
+  AdminEvent,
+  type AdminAnswer,
+  AdminServerEvent,
+} from '../realtime/admin.events';
 import { WidgetEvent } from '../realtime/widget.events';
 import {
   ADMIN_NAMESPACE,
@@ -45,10 +45,7 @@ import {
   TypingDto,
 } from '../sessions/dto/session-ref.dto';
 import type { SessionSummary } from '../sessions/dto/session.view';
-import {
-  SessionAdminService,
-  type SessionPage,
-} from '../sessions/session-admin.service';
+import { SessionAdminService } from '../sessions/session-admin.service';
 import { SessionsService } from '../sessions/sessions.service';
 import {
   handshakeToken,
@@ -108,14 +105,16 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   @SubscribeMessage(AdminEvent.AdminConnect)
-  async adminConnect(@ConnectedSocket() socket: Socket): Promise<void> {
-    await this.sendLiveSessions(socket);
+  adminConnect(
+    @ConnectedSocket() socket: Socket,
+  ): AdminAnswer<typeof AdminEvent.AdminConnect> {
+    return this.sendLiveSessions(socket).then(() => undefined);
   }
 
   @SubscribeMessage(AdminEvent.GetSessions)
   async getSessions(
     @ConnectedSocket() socket: Socket,
-  ): Promise<{ sessions: SessionSummary[] }> {
+  ): AdminAnswer<typeof AdminEvent.GetSessions> {
     return { sessions: await this.sendLiveSessions(socket) };
   }
 
@@ -123,7 +122,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
   async getAllSessions(
     @ConnectedSocket() socket: Socket,
     @MessageBody() query: ListSessionsQuery,
-  ): Promise<SessionPage> {
+  ): AdminAnswer<typeof AdminEvent.GetAllSessions> {
     const page = await this.sessionAdmin.list(query);
     socket.emit(AdminServerEvent.AllSessionsList, page.sessions);
     return page;
@@ -134,41 +133,42 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
     @ConnectedSocket() socket: Socket,
     @SocketAdmin() admin: AdminActor,
     @MessageBody() dto: SessionMessagePageDto,
-  ): Promise<MessagePageResult> {
+  ): AdminAnswer<typeof AdminEvent.GetMessages> {
     const page = await this.messages.page(admin, dto.sessionId, dto);
     socket.emit(AdminServerEvent.MessagesHistory, page.messages);
     return page;
   }
 
   @SubscribeMessage(AdminEvent.JoinSession)
-  async joinSession(
+  joinSession(
     @ConnectedSocket() socket: Socket,
     @MessageBody() { sessionId }: SessionIdParams,
-  ): Promise<void> {
-    await this.sessionAdmin.assertExists(sessionId);
-    await this.publisher.joinSession(socket, sessionId);
+  ): AdminAnswer<typeof AdminEvent.JoinSession> {
+    return this.sessionAdmin
+      .assertExists(sessionId)
+      .then(() => this.publisher.joinSession(socket, sessionId));
   }
 
   @SubscribeMessage(AdminEvent.LeaveSession)
-  async leaveSession(
+  leaveSession(
     @ConnectedSocket() socket: Socket,
     @MessageBody() { sessionId }: SessionIdParams,
-  ): Promise<void> {
-    await this.publisher.leaveSession(socket, sessionId);
+  ): AdminAnswer<typeof AdminEvent.LeaveSession> {
+    return this.publisher.leaveSession(socket, sessionId);
   }
 
   @SubscribeMessage(AdminEvent.AdminMessage)
   async adminMessage(
     @SocketAdmin() admin: AdminActor,
     @MessageBody() dto: SendMessageDto,
-  ): Promise<{ message: MessageView }> {
+  ): AdminAnswer<typeof AdminEvent.AdminMessage> {
     return { message: await this.messages.send(admin, dto) };
   }
 
   @SubscribeMessage(AdminEvent.ToggleAiMode)
   toggleAiMode(
     @MessageBody() { sessionId, enabled }: ToggleAiModeDto,
-  ): Promise<void> {
+  ): AdminAnswer<typeof AdminEvent.ToggleAiMode> {
     return this.sessionAdmin.setAiMode(sessionId, enabled);
   }
 
@@ -176,31 +176,35 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
   typing(
     @SocketAdmin() admin: AdminActor,
     @MessageBody() dto: TypingDto,
-  ): void {
+  ): AdminAnswer<typeof AdminEvent.Typing> {
     this.sessions.relayTyping(admin, dto);
   }
 
   @SubscribeMessage(AdminEvent.MarkRead)
   markRead(
     @MessageBody() { sessionId, upTo }: AdminMarkReadDto,
-  ): Promise<void> {
+  ): AdminAnswer<typeof AdminEvent.MarkRead> {
     return this.sessionAdmin.markRead(sessionId, upTo);
   }
 
   @SubscribeMessage(AdminEvent.ResolveSession)
-  resolveSession(@MessageBody() { sessionId }: SessionIdParams): Promise<void> {
+  resolveSession(
+    @MessageBody() { sessionId }: SessionIdParams,
+  ): AdminAnswer<typeof AdminEvent.ResolveSession> {
     return this.sessionAdmin.setStatus(sessionId, 'resolved');
   }
 
   @SubscribeMessage(AdminEvent.ReopenSession)
-  reopenSession(@MessageBody() { sessionId }: SessionIdParams): Promise<void> {
+  reopenSession(
+    @MessageBody() { sessionId }: SessionIdParams,
+  ): AdminAnswer<typeof AdminEvent.ReopenSession> {
     return this.sessionAdmin.setStatus(sessionId, 'open');
   }
 
   @SubscribeMessage(AdminEvent.AssignSession)
   assignSession(
     @MessageBody() { sessionId, adminId }: AssignSessionDto,
-  ): Promise<void> {
+  ): AdminAnswer<typeof AdminEvent.AssignSession> {
     return this.sessionAdmin.assign(sessionId, adminId);
   }
 

@@ -9,14 +9,12 @@ import {
 } from '@nestjs/common';
 import { map, type Observable } from 'rxjs';
 import type { Socket } from 'socket.io';
-import { AppError, type ErrorBody, ErrorCode } from './errors';
+import { AppError, ErrorCode } from './errors';
+import type { Ack } from '../realtime/ack';
 import { WidgetServerEvent } from '../realtime/widget.events';
 import { toAppError } from './error-mapping';
 import { withinAnswerDeadline } from './answer-deadline';
 import { DrainService } from '../lifecycle/drain.service';
-
-export type Ack<T extends object = object> =
-  ({ ok: true } & T) | { ok: false; error: ErrorBody };
 
 /**
  * Wraps a handler's result into the contract's success ack (handlers return only their data), answering

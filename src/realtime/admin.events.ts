@@ -1,5 +1,22 @@
-import type { MessageView } from '../messages/dto/message.view';
+import type {
+  MessagePageView,
+  MessageView,
+} from '../messages/dto/message.view';
+import type { SessionMessagePageDto } from '../messages/dto/message-page.dto';
+import type { SendMessageDto } from '../messages/dto/send-message.dto';
+import type {
+  AssignSessionDto,
+  ListSessionsQuery,
+  SessionListView,
+  ToggleAiModeDto,
+} from '../sessions/dto/session-admin.dto';
+import type {
+  AdminMarkReadDto,
+  SessionIdParams,
+  TypingDto,
+} from '../sessions/dto/session-ref.dto';
 import type { SessionSummary } from '../sessions/dto/session.view';
+import type { ClientEventSpec, HandlerAnswer, NoAckData } from './ack';
 import type {
   AiModeChangedEvent,
   AiTypingEvent,
@@ -26,6 +43,44 @@ export const AdminEvent = {
   AssignSession: 'assign-session',
 } as const;
 export type AdminEventName = (typeof AdminEvent)[keyof typeof AdminEvent];
+
+/** What each admin → server event carries and what its ack adds to `{ ok: true }`. */
+export interface AdminClientEvents {
+  [AdminEvent.AdminConnect]: ClientEventSpec<void, NoAckData>;
+  [AdminEvent.GetSessions]: ClientEventSpec<
+    void,
+    { sessions: SessionSummary[] }
+  >;
+  [AdminEvent.GetAllSessions]: ClientEventSpec<
+    ListSessionsQuery,
+    SessionListView
+  >;
+  [AdminEvent.GetMessages]: ClientEventSpec<
+    SessionMessagePageDto,
+    MessagePageView
+  >;
+  [AdminEvent.JoinSession]: ClientEventSpec<SessionIdParams, NoAckData>;
+  [AdminEvent.LeaveSession]: ClientEventSpec<SessionIdParams, NoAckData>;
+  [AdminEvent.AdminMessage]: ClientEventSpec<
+    SendMessageDto,
+    { message: MessageView }
+  >;
+  [AdminEvent.ToggleAiMode]: ClientEventSpec<ToggleAiModeDto, NoAckData>;
+  [AdminEvent.Typing]: ClientEventSpec<TypingDto, NoAckData>;
+  [AdminEvent.MarkRead]: ClientEventSpec<AdminMarkReadDto, NoAckData>;
+  [AdminEvent.ResolveSession]: ClientEventSpec<SessionIdParams, NoAckData>;
+  [AdminEvent.ReopenSession]: ClientEventSpec<SessionIdParams, NoAckData>;
+  [AdminEvent.AssignSession]: ClientEventSpec<AssignSessionDto, NoAckData>;
+}
+
+/** The ack data an admin handler answers with (the gateway's return type). */
+export type AdminAckData<E extends AdminEventName> =
+  AdminClientEvents[E]['ack'];
+
+/** A admin gateway handler's return type for event E. */
+export type AdminAnswer<E extends AdminEventName> = HandlerAnswer<
+  AdminAckData<E>
+>;
 
 /** Admin namespace `/admin`: every event the server sends to admin panels. */
 export const AdminServerEvent = {

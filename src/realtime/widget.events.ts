@@ -1,6 +1,21 @@
 import type { ErrorCode } from '../common/errors';
-import type { MessageView } from '../messages/dto/message.view';
-import type { SessionStatus } from '../sessions/dto/session.view';
+import type {
+  MessagePageView,
+  MessageView,
+} from '../messages/dto/message.view';
+import type { SessionMessagePageDto } from '../messages/dto/message-page.dto';
+import type { SendMessageDto } from '../messages/dto/send-message.dto';
+import type { InitSessionDto } from '../sessions/dto/open-session.dto';
+import type {
+  MarkReadDto,
+  SessionIdParams,
+  TypingDto,
+} from '../sessions/dto/session-ref.dto';
+import type {
+  InitSessionResult,
+  SessionStatus,
+} from '../sessions/dto/session.view';
+import type { ClientEventSpec, HandlerAnswer, NoAckData } from './ack';
 
 /** Widget namespace `/`: every event name a widget sends. Names are the seed's and never change. */
 export const WidgetEvent = {
@@ -12,6 +27,28 @@ export const WidgetEvent = {
   RequestHuman: 'request_human',
 } as const;
 export type WidgetEventName = (typeof WidgetEvent)[keyof typeof WidgetEvent];
+
+/** What each widget → server event carries and what its ack adds to `{ ok: true }`. */
+export interface WidgetClientEvents {
+  [WidgetEvent.InitSession]: ClientEventSpec<InitSessionDto, InitSessionResult>;
+  [WidgetEvent.UserMessage]: ClientEventSpec<
+    SendMessageDto,
+    { message: MessageView }
+  >;
+  [WidgetEvent.Sync]: ClientEventSpec<SessionMessagePageDto, MessagePageView>;
+  [WidgetEvent.Typing]: ClientEventSpec<TypingDto, NoAckData>;
+  [WidgetEvent.MarkRead]: ClientEventSpec<MarkReadDto, NoAckData>;
+  [WidgetEvent.RequestHuman]: ClientEventSpec<SessionIdParams, NoAckData>;
+}
+
+/** The ack data a widget handler answers with (the gateway's return type). */
+export type WidgetAckData<E extends WidgetEventName> =
+  WidgetClientEvents[E]['ack'];
+
+/** A widget gateway handler's return type for event E. */
+export type WidgetAnswer<E extends WidgetEventName> = HandlerAnswer<
+  WidgetAckData<E>
+>;
 
 /** Widget namespace `/`: every event the server sends to widgets. */
 export const WidgetServerEvent = {

@@ -25,22 +25,17 @@ import {
   WsAckExceptionFilter,
 } from '../common/ws-ack';
 import type { Settings } from '../config/settings';
-import type { MessageView } from '../messages/dto/message.view';
 import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
 import { SendMessageDto } from '../messages/dto/send-message.dto';
-import {
-  MessagesService,
-  type MessagePageResult,
-} from '../messages/messages.service';
+import { MessagesService } from '../messages/messages.service';
 import {
   ChatEventsPublisher,
   WIDGET_NAMESPACE,
 } from '../realtime/chat-events.publisher';
 import { AdminEvent } from '../realtime/admin.events';
-import { WidgetEvent } from '../realtime/widget.events';
+import { WidgetEvent, type WidgetAnswer } from '../realtime/widget.events';
 import { InitSessionDto } from './dto/open-session.dto';
 import { MarkReadDto, SessionIdParams, TypingDto } from './dto/session-ref.dto';
-import type { InitSessionResult } from './dto/session.view';
 import { SessionsService } from './sessions.service';
 import { WidgetConnections } from './widget-connections';
 import { clientInfoOf, WidgetActor } from './widget-socket';
@@ -88,7 +83,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
   async initSession(
     @ConnectedSocket() socket: Socket,
     @MessageBody() dto: InitSessionDto,
-  ): Promise<InitSessionResult> {
+  ): WidgetAnswer<typeof WidgetEvent.InitSession> {
     const result = await this.sessions.open(
       dto,
       clientInfoOf(socket, this.config.get('trustProxy', { infer: true })),
@@ -101,7 +96,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
   async userMessage(
     @WidgetActor() actor: Actor,
     @MessageBody() dto: SendMessageDto,
-  ): Promise<{ message: MessageView }> {
+  ): WidgetAnswer<typeof WidgetEvent.UserMessage> {
     return { message: await this.messages.send(actor, dto) };
   }
 
@@ -109,17 +104,23 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
   sync(
     @WidgetActor() actor: Actor,
     @MessageBody() dto: SessionMessagePageDto,
-  ): Promise<MessagePageResult> {
+  ): WidgetAnswer<typeof WidgetEvent.Sync> {
     return this.messages.page(actor, dto.sessionId, dto);
   }
 
   @SubscribeMessage(WidgetEvent.Typing)
-  typing(@WidgetActor() actor: Actor, @MessageBody() dto: TypingDto): void {
+  typing(
+    @WidgetActor() actor: Actor,
+    @MessageBody() dto: TypingDto,
+  ): WidgetAnswer<typeof WidgetEvent.Typing> {
     this.sessions.relayTyping(actor, dto);
   }
 
   @SubscribeMessage(WidgetEvent.MarkRead)
-  markRead(@WidgetActor() actor: Actor, @MessageBody() dto: MarkReadDto): void {
+  markRead(
+    @WidgetActor() actor: Actor,
+    @MessageBody() dto: MarkReadDto,
+  ): WidgetAnswer<typeof WidgetEvent.MarkRead> {
     this.sessions.relayVisitorRead(actor, dto);
   }
 
@@ -127,7 +128,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
   requestHuman(
     @WidgetActor() actor: Actor,
     @MessageBody() dto: SessionIdParams,
-  ): Promise<void> {
+  ): WidgetAnswer<typeof WidgetEvent.RequestHuman> {
     return this.sessions.requestHuman(actor, dto);
   }
 }
