@@ -1,0 +1,3 @@
+import { VisitorChat } from '../client';
+
+export const placeholder = VisitorChat;
