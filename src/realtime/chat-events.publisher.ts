@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { MessageView } from '../messages/dto/message.view';
+import { toSeedMessageView } from '../messages/dto/seed-message.view';
 import type { SessionSummary } from '../sessions/dto/session.view';
 import { AdminServerEvent, type AdminServerEvents } from './admin.events';
-import { ADMINS_ROOM, sessionRoom } from './rooms';
+import type { ClientProtocol } from './client-protocol';
+import { ADMINS_ROOM, seedSessionRoom, sessionRoom } from './rooms';
 import {
   WidgetServerEvent,
   type AiModeChangedEvent,
@@ -13,9 +15,16 @@ import {
 export const WIDGET_NAMESPACE = '/';
 export const ADMIN_NAMESPACE = '/admin';
 
+/** `message` reaches widgets only through messageCommitted, which knows the seed's shape. */
+type WidgetBroadcastEvent = Exclude<
+  keyof WidgetServerEvents,
+  typeof WidgetServerEvent.Message
+>;
+
 /**
- * The one place that fans events out: it owns the room names (`session:<id>` in each namespace, `admins`)
- * and emits once per room, so services never touch sockets.
+ * The one place that fans events out: it owns the room names (`session:<id>` in each namespace,
+ * `seed-session:<id>` for the seed's widgets, `admins`) and emits once per room, so services never touch
+ * sockets.
  */
 @Injectable()
 export class ChatEventsPublisher {
@@ -30,6 +39,19 @@ export class ChatEventsPublisher {
     return socket.join(sessionRoom(sessionId));
   }
 
+  /** A widget socket joins its session's room, and the seed's widgets the seed room as well, in one step. */
+  joinWidgetSession(
+    socket: Socket,
+    sessionId: string,
+    protocol: ClientProtocol,
+  ): Promise<void> | void {
+    return socket.join(
+      protocol === 'seed'
+        ? [sessionRoom(sessionId), seedSessionRoom(sessionId)]
+        : sessionRoom(sessionId),
+    );
+  }
+
   leaveSession(socket: Socket, sessionId: string): Promise<void> | void {
     return socket.leave(sessionRoom(sessionId));
   }
@@ -38,7 +60,7 @@ export class ChatEventsPublisher {
     return socket.join(ADMINS_ROOM);
   }
 
-  toSessionWidgets<E extends keyof WidgetServerEvents>(
+  toSessionWidgets<E extends WidgetBroadcastEvent>(
     sessionId: string,
     event: E,
     payload: WidgetServerEvents[E],
@@ -74,7 +96,7 @@ export class ChatEventsPublisher {
   }
 
   /** The same event to the session's widget sockets and the admins who joined it. */
-  toSession<E extends keyof WidgetServerEvents & keyof AdminServerEvents>(
+  toSession<E extends WidgetBroadcastEvent & keyof AdminServerEvents>(
     sessionId: string,
     event: E,
     payload: WidgetServerEvents[E] & AdminServerEvents[E],
@@ -83,13 +105,20 @@ export class ChatEventsPublisher {
     this.toJoinedAdmins(sessionId, event, payload);
   }
 
-  /** A committed message: `message` to the session's other sockets, `new-message` to every other admin. */
+  /**
+   * A committed message: `message` to the session's other sockets (the seed's widgets get the seed's shape),
+   * `new-message` to every other admin.
+   */
   messageCommitted(message: MessageView, senderSocketId?: string): void {
-    this.toSessionWidgets(
-      message.sessionId,
-      WidgetServerEvent.Message,
-      message,
+    const widgets = this.namespace(WIDGET_NAMESPACE);
+    const seedRoom = seedSessionRoom(message.sessionId);
+    this.except(
+      widgets.to(sessionRoom(message.sessionId)).except(seedRoom),
       senderSocketId,
+    ).emit(WidgetServerEvent.Message, message);
+    this.except(widgets.to(seedRoom), senderSocketId).emit(
+      WidgetServerEvent.Message,
+      toSeedMessageView(message),
     );
     this.toJoinedAdmins(
       message.sessionId,

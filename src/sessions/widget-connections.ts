@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { ChatEventsPublisher } from '../realtime/chat-events.publisher';
+import { clientProtocolOf } from '../realtime/client-protocol';
 import { PresenceService } from '../realtime/presence.service';
 import { WidgetServerEvent } from '../realtime/widget.events';
 import { SessionsService } from './sessions.service';
@@ -18,7 +19,11 @@ export class WidgetConnections {
   ) {}
 
   async attach(socket: Socket, sessionId: string): Promise<void> {
-    await this.publisher.joinSession(socket, sessionId);
+    await this.publisher.joinWidgetSession(
+      socket,
+      sessionId,
+      clientProtocolOf(socket.handshake),
+    );
     boundSessionIds(socket).add(sessionId);
     await this.presence.connect(sessionId, socket.id);
     socket.emit(WidgetServerEvent.SessionInit, { sessionId });
