@@ -11,6 +11,7 @@ import { MessagesModule } from './messages/messages.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
         AdminModule,
         HealthModule,
         AiModule,
+        WebModule,
       ],
     };
   }

@@ -9,6 +9,7 @@ import { isOriginAllowed } from './common/origins';
 import { DtoValidationPipe } from './common/validation';
 import type { Settings } from './config/settings';
 import { AppIoAdapter } from './realtime/app-io.adapter';
+import { serveWebPages } from './web/web-pages';
 
 /** Room for the JSON around a message: ids, field names, escapes. */
 const ENVELOPE_BYTES = 16 * 1024;
@@ -24,9 +25,10 @@ export function configureApp(
   settings: Settings,
 ): void {
   app.set('trust proxy', settings.trustProxy);
-  // The API answers JSON; a content security policy would only get in the way of the OpenAPI UI.
+  // The API answers JSON and the OpenAPI UI needs inline code; the served pages set their own policy.
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(refuseForeignOrigins(settings.corsOrigins));
+  serveWebPages(app);
   app.enableCors({
     origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins,
     credentials: true,

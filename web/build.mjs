@@ -25,14 +25,14 @@ const shared = {
 const widget = {
   ...shared,
   entryPoints: [join(root, 'widget/main.tsx')],
-  outfile: join(out, 'widget.js'),
+  outfile: join(out, 'embed/widget.js'),
   format: 'iife',
 };
 
 const client = {
   ...shared,
   entryPoints: [join(root, 'client/index.ts')],
-  outfile: join(out, 'client.js'),
+  outfile: join(out, 'embed/client.js'),
   format: 'esm',
 };
 
