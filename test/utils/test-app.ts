@@ -21,6 +21,8 @@ export interface StartOptions {
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   /** `::` listens dual-stack, as `npm start` does; IPv4 clients then arrive as `::ffff:a.b.c.d`. */
   host?: '127.0.0.1' | '::';
+  /** A fixed port, to start the app again where open pages and sockets expect it. */
+  port?: number;
 }
 
 /** Boots the real AppModule, configured exactly as main.ts does, on a free port. */
@@ -38,7 +40,7 @@ export async function startApp(
     logger: ['error', 'warn'],
   });
   configureApp(app, settings);
-  await app.listen(0, options.host ?? '127.0.0.1');
+  await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${port}`;
   return { app, url, settings, close: () => app.close() };
