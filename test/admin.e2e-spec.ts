@@ -13,6 +13,7 @@ import {
 } from './utils/admin';
 import {
   ack,
+  ackOk,
   closeAll,
   connect,
   nextEvent,
@@ -46,8 +47,8 @@ describe('Admin side', () => {
 
   async function newWidget() {
     const socket = await connect(server.url);
-    const init = await ack(socket, WidgetEvent.InitSession, {});
-    return { socket, sessionId: init.sessionId as string };
+    const init = await ackOk(socket, WidgetEvent.InitSession, {});
+    return { socket, sessionId: init.sessionId };
   }
 
   describe('login', () => {
@@ -200,7 +201,7 @@ describe('Admin side', () => {
           (e) => e.sessionId === sessionId,
         ),
       );
-      const sent = await ack(socket, WidgetEvent.UserMessage, {
+      const sent = await ackOk(socket, WidgetEvent.UserMessage, {
         sessionId,
         content: 'Hello?',
       });
@@ -219,7 +220,7 @@ describe('Admin side', () => {
       const atWidget = nextEvent(socket, WidgetServerEvent.Message);
       const atColleague = nextEvent(colleague, AdminServerEvent.Message);
       const agentSeen = record(agent, AdminServerEvent.Message);
-      const reply = await ack(agent, AdminEvent.AdminMessage, {
+      const reply = await ackOk(agent, AdminEvent.AdminMessage, {
         sessionId,
         content: ' How can I help? ',
         clientMessageId: 'a1',
@@ -232,7 +233,7 @@ describe('Admin side', () => {
       });
       expect(await atWidget).toEqual(reply.message);
       expect(await atColleague).toEqual(reply.message);
-      const retry = await ack(agent, AdminEvent.AdminMessage, {
+      const retry = await ackOk(agent, AdminEvent.AdminMessage, {
         sessionId,
         content: 'How can I help?',
         clientMessageId: 'a1',
@@ -265,7 +266,7 @@ describe('Admin side', () => {
         await ack(agent, AdminEvent.Typing, { sessionId, isTyping: true }),
       ).toEqual({ ok: true });
       expect(await adminTyping).toEqual({ sessionId, isTyping: true });
-      const sent = await ack(socket, WidgetEvent.UserMessage, {
+      const sent = await ackOk(socket, WidgetEvent.UserMessage, {
         sessionId,
         content: 'read this',
       });
@@ -291,17 +292,19 @@ describe('Admin side', () => {
           AdminServerEvent.SessionUpdated,
           (e) => e.session.sessionId === sessionId,
         );
-        last = await ack(socket, WidgetEvent.UserMessage, {
+        last = await ackOk(socket, WidgetEvent.UserMessage, {
           sessionId,
           content,
         });
         expect((await update).session).toMatchObject({ lastMessage: content });
       }
-      const page = await ack(agent, AdminEvent.GetAllSessions, { limit: 200 });
+      const page = await ackOk(agent, AdminEvent.GetAllSessions, {
+        limit: 200,
+      });
       expect(
         page.sessions.find(
           (s: { sessionId: string }) => s.sessionId === sessionId,
-        ).unreadCount,
+        )?.unreadCount,
       ).toBe(3);
       const read = nextEvent(socket, WidgetServerEvent.MessagesRead);
       const reset = nextEvent(
@@ -315,7 +318,7 @@ describe('Admin side', () => {
       expect(await read).toEqual({
         sessionId,
         by: 'admin',
-        upTo: last.message.id,
+        upTo: last?.message.id,
       });
       expect((await reset).session.unreadCount).toBe(0);
     });
@@ -426,7 +429,7 @@ describe('Admin side', () => {
         const page: {
           sessions: { sessionId: string }[];
           nextCursor: string | null;
-        } = await ack(agent, AdminEvent.GetAllSessions, {
+        } = await ackOk(agent, AdminEvent.GetAllSessions, {
           q: marker.toUpperCase(),
           limit: 3,
           ...(cursor ? { cursor } : {}),
@@ -436,7 +439,7 @@ describe('Admin side', () => {
       } while (cursor);
       expect(seen).toEqual([...ids].reverse());
       await ack(agent, AdminEvent.ResolveSession, { sessionId: ids[0] });
-      const resolved = await ack(agent, AdminEvent.GetAllSessions, {
+      const resolved = await ackOk(agent, AdminEvent.GetAllSessions, {
         q: marker,
         status: 'resolved',
       });
@@ -461,7 +464,7 @@ describe('Admin side', () => {
         });
       const agent = await connectAdmin(server);
       const history = nextEvent(agent, AdminServerEvent.MessagesHistory);
-      const latest = await ack(agent, AdminEvent.GetMessages, {
+      const latest = await ackOk(agent, AdminEvent.GetMessages, {
         sessionId,
         limit: 2,
       });
@@ -470,7 +473,7 @@ describe('Admin side', () => {
         latest.messages.map((m: { content: string }) => m.content),
       ).toEqual(['h3', 'h4']);
       expect(await history).toEqual(latest.messages);
-      const before = await ack(agent, AdminEvent.GetMessages, {
+      const before = await ackOk(agent, AdminEvent.GetMessages, {
         sessionId,
         before: latest.messages[0].id,
       });

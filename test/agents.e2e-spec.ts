@@ -5,7 +5,7 @@ import type { AdminActor } from '../src/auth/auth.service';
 import { AdminEvent } from '../src/realtime/admin.events';
 import { WidgetEvent } from '../src/realtime/widget.events';
 import { ADMIN_EMAIL, adminEnv, connectAdmin, login } from './utils/admin';
-import { ack, closeAll, connect } from './utils/sockets';
+import { ack, ackOk, closeAll, connect } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -151,7 +151,7 @@ describe('Agent accounts over REST', () => {
       );
 
       const widget = await connect(server.url);
-      const { sessionId } = await ack(widget, WidgetEvent.InitSession, {});
+      const { sessionId } = await ackOk(widget, WidgetEvent.InitSession, {});
       const signedIn = await login(server, email, password);
       expect(signedIn.admin).toEqual({
         id: created.body.id,
@@ -167,7 +167,7 @@ describe('Agent accounts over REST', () => {
         sessions.body.sessions.map((s: { sessionId: string }) => s.sessionId),
       ).toContain(sessionId);
       const socket = await connectAdmin(server, signedIn.accessToken);
-      const reply = await ack(socket, AdminEvent.AdminMessage, {
+      const reply = await ackOk(socket, AdminEvent.AdminMessage, {
         sessionId,
         content: 'Ada here',
       });

@@ -1,7 +1,7 @@
 import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import { adminEnv, connectAdmin } from './utils/admin';
-import { ack, closeAll, connect, nextEvent } from './utils/sockets';
+import { ack, ackOk, closeAll, connect, nextEvent } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -33,7 +33,7 @@ describe('AI mode toggled by an agent', () => {
   it('reaches the widget and every admin, and survives a restart', async () => {
     server = await startApp(env());
     const widget = await connect(server.url);
-    const init = await ack(widget, WidgetEvent.InitSession, {});
+    const init = await ackOk(widget, WidgetEvent.InitSession, {});
     const sessionId: string = init.sessionId;
     expect(init.session.aiEnabled).toBe(true);
     const agent = await connectAdmin(server);
@@ -50,7 +50,7 @@ describe('AI mode toggled by an agent', () => {
 
     server = await startApp(env());
     const again = await connect(server.url);
-    const resumed = await ack(again, WidgetEvent.InitSession, { sessionId });
+    const resumed = await ackOk(again, WidgetEvent.InitSession, { sessionId });
     expect(resumed.session.aiEnabled).toBe(false);
     const handedBack = nextEvent(again, WidgetServerEvent.AiModeChanged);
     const admin = await connectAdmin(server);

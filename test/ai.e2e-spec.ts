@@ -14,6 +14,8 @@ import {
   connect,
   nextEvent,
   sleep,
+  succeeded,
+  type ClientEventName,
   type TestSocket,
 } from './utils/sockets';
 
@@ -100,7 +102,7 @@ describe('AI replies', () => {
     const socket = await connect(url);
     const received = recordAll(socket);
     const init = await send(socket, WidgetEvent.InitSession, {});
-    return { socket, sessionId: init.sessionId as string, received };
+    return { socket, sessionId: init.sessionId, received };
   }
 
   /** A signed-in agent. */
@@ -109,10 +111,15 @@ describe('AI replies', () => {
     return { socket, received: recordAll(socket) };
   }
 
-  async function send(socket: TestSocket, event: string, payload: object) {
+  /** Every event this file sends must succeed: a refusal fails the test at once, after it is recorded. */
+  async function send<E extends ClientEventName>(
+    socket: TestSocket,
+    event: E,
+    payload: object,
+  ) {
     const reply = await ack(socket, event, payload);
     everything.push(reply);
-    return reply;
+    return succeeded(event, reply);
   }
 
   function say(
@@ -138,7 +145,7 @@ describe('AI replies', () => {
 
   async function stored(socket: TestSocket, sessionId: string) {
     const page = await send(socket, WidgetEvent.Sync, { sessionId });
-    return page.messages as { sender: string; content: string }[];
+    return page.messages;
   }
 
   function held(text: string) {

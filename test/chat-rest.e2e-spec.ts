@@ -4,6 +4,7 @@ import { ErrorCode } from '../src/common/errors';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import {
   ack,
+  ackOk,
   closeAll,
   connect,
   nextEvent,
@@ -381,8 +382,8 @@ describe('REST API', () => {
 
       it('shares the key with the socket path', async () => {
         const widget = await connect(server.url);
-        const init = await ack(widget, WidgetEvent.InitSession, {});
-        const overSocket = await ack(widget, WidgetEvent.UserMessage, {
+        const init = await ackOk(widget, WidgetEvent.InitSession, {});
+        const overSocket = await ackOk(widget, WidgetEvent.UserMessage, {
           sessionId: init.sessionId,
           content: 'sent twice',
           clientMessageId: 'shared-key',

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { WidgetEvent } from '../src/realtime/widget.events';
-import { ack, closeAll, connect } from './utils/sockets';
+import { ackOk, closeAll, connect } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -27,7 +27,7 @@ describe('Client addresses on a dual-stack listener, as `npm start` listens', ()
     expect(created.body.session.ipAddress).toBe('127.0.0.1');
 
     const widget = await connect(server.url);
-    const init = await ack(widget, WidgetEvent.InitSession, {});
+    const init = await ackOk(widget, WidgetEvent.InitSession, {});
     expect(init.session.ipAddress).toBe('127.0.0.1');
   });
 });

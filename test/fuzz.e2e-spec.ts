@@ -17,9 +17,11 @@ import {
 } from './utils/admin';
 import {
   ack,
+  ackOk,
   closeAll,
   connect,
   nextEvent,
+  rawAck,
   type TestSocket,
 } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
@@ -662,7 +664,7 @@ describe('Junk thrown at every event and route', () => {
     token = session.accessToken;
     adminId = session.admin.id;
     widget = await connect(server.url);
-    widgetSessionId = (await ack(widget, WidgetEvent.InitSession, {}))
+    widgetSessionId = (await ackOk(widget, WidgetEvent.InitSession, {}))
       .sessionId;
     admin = await connectAdmin(server, token);
     for (const socket of [widget, admin]) {
@@ -773,7 +775,7 @@ describe('Junk thrown at every event and route', () => {
       socket.emit(event as string, ...args);
       return;
     }
-    const reply: unknown = await ack(socket, event as string, ...args);
+    const reply: unknown = await rawAck(socket, event as string, ...args);
     expectAck(reply);
     expectNoLeak(reply);
   }
@@ -912,7 +914,7 @@ describe('Junk thrown at every event and route', () => {
     expect(widget.connected && admin.connected).toBe(true);
 
     const visitor = await connect(server.url);
-    const init = await ack(visitor, WidgetEvent.InitSession, {});
+    const init = await ackOk(visitor, WidgetEvent.InitSession, {});
     expect(init.ok).toBe(true);
     const answered = nextEvent(
       visitor,

@@ -14,6 +14,7 @@ import {
 } from './utils/redis';
 import {
   ack,
+  ackOk,
   closeAll,
   connect,
   nextEvent,
@@ -51,10 +52,8 @@ async function openSession(server: TestApp, sessionId = randomUUID()) {
 }
 
 async function liveSessionIds(admin: TestSocket): Promise<string[]> {
-  const reply = await ack(admin, AdminEvent.GetSessions);
-  return (reply.sessions as SessionSummary[]).map(
-    (session) => session.sessionId,
-  );
+  const reply = await ackOk(admin, AdminEvent.GetSessions);
+  return reply.sessions.map((session) => session.sessionId);
 }
 
 async function readiness(server: TestApp) {
@@ -121,7 +120,7 @@ describeWithServer('Two instances on one Redis', () => {
       AdminServerEvent.SessionUpdated,
       ({ session }) => session.lastMessage === 'Hello from A',
     );
-    const sent = await ack(widget, WidgetEvent.UserMessage, {
+    const sent = await ackOk(widget, WidgetEvent.UserMessage, {
       sessionId,
       content: 'Hello from A',
     });
@@ -151,7 +150,7 @@ describeWithServer('Two instances on one Redis', () => {
       AdminServerEvent.SessionUpdated,
       ({ session }) => session.lastMessage === 'Hello from B',
     );
-    const answered = await ack(admin, AdminEvent.AdminMessage, {
+    const answered = await ackOk(admin, AdminEvent.AdminMessage, {
       sessionId,
       content: 'Hello from B',
     });
@@ -162,7 +161,7 @@ describeWithServer('Two instances on one Redis', () => {
     });
     expect((await updatedByB).session.isActive).toBe(true);
 
-    const page = await ack(admin, AdminEvent.GetAllSessions, {});
+    const page = await ackOk(admin, AdminEvent.GetAllSessions, {});
     expect(
       page.sessions.find(
         (session: SessionSummary) => session.sessionId === sessionId,
@@ -193,10 +192,7 @@ describeWithServer('Two instances on one Redis', () => {
     const admin = await connectAdmin(b);
     const { widget: onA, sessionId } = await openSession(a);
     const { widget: onB } = await openSession(b, sessionId);
-    const updates = record<{ session: SessionSummary }>(
-      admin,
-      AdminServerEvent.SessionUpdated,
-    );
+    const updates = record(admin, AdminServerEvent.SessionUpdated);
     onA.disconnect();
     await sleep(500);
     expect(await liveSessionIds(admin)).toContain(sessionId);
@@ -233,7 +229,7 @@ describeWithServer('Two instances on one Redis', () => {
 
     await proxy.cut('refuse');
     // A still commits and acks; B hears of it only from the database.
-    const sent = await ack(widget, WidgetEvent.UserMessage, {
+    const sent = await ackOk(widget, WidgetEvent.UserMessage, {
       sessionId,
       content: 'While Redis is away',
     });
@@ -241,7 +237,7 @@ describeWithServer('Two instances on one Redis', () => {
     await eventually(async () => {
       expect(await liveSessionIds(admin)).not.toContain(sessionId);
     }, 3 * LEASE_MS);
-    const history = await ack(admin, AdminEvent.GetMessages, { sessionId });
+    const history = await ackOk(admin, AdminEvent.GetMessages, { sessionId });
     expect(history.messages.map(({ id }: { id: string }) => id)).toContain(
       sent.message.id,
     );
@@ -318,7 +314,7 @@ describe('An instance whose Redis goes away', () => {
       AdminServerEvent.NewMessage,
       (event) => event.sessionId === sessionId,
     );
-    const sent = await ack(widget, WidgetEvent.UserMessage, {
+    const sent = await ackOk(widget, WidgetEvent.UserMessage, {
       sessionId,
       content: 'Redis or not',
     });

@@ -4,13 +4,19 @@ import { io, type Socket } from 'socket.io-client';
 import request from 'supertest';
 import { AdminAccountsService } from '../src/auth/admin-accounts.service';
 import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
-import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
+import {
+  WidgetEvent,
+  WidgetServerEvent,
+  type WidgetEventName,
+} from '../src/realtime/widget.events';
 import { adminEnv, connectAdmin, login } from './utils/admin';
 import {
   ack,
+  ackOk,
   closeAll,
   connect,
   nextEvent,
+  rawAck,
   sleep,
   type TestSocket,
 } from './utils/sockets';
@@ -107,8 +113,8 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
 
   async function newWidget() {
     const socket = await connect(server.url);
-    const init = await ack(socket, WidgetEvent.InitSession, {});
-    return { socket, sessionId: init.sessionId as string };
+    const init = await ackOk(socket, WidgetEvent.InitSession, {});
+    return { socket, sessionId: init.sessionId };
   }
 
   async function storedContents(sessionId: string): Promise<string[]> {
@@ -137,7 +143,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
     it('refuses every widget event for a session the socket did not initialise, stores nothing and tells A nothing', async () => {
       const a = await newWidget();
       const b = await newWidget();
-      const mine = await ack(a.socket, WidgetEvent.UserMessage, {
+      const mine = await ackOk(a.socket, WidgetEvent.UserMessage, {
         sessionId: a.sessionId,
         content: 'my private question',
       });
@@ -152,7 +158,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
       const atAgent = recordAll(agent);
       const before = await detail(a.sessionId);
 
-      const attempts: [string, object][] = [
+      const attempts: [WidgetEventName, object][] = [
         [
           WidgetEvent.UserMessage,
           { sessionId: a.sessionId, content: 'injected', clientMessageId: 'k' },
@@ -210,8 +216,8 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
       });
       const b = await connect(server.url);
       const seen = recordAll(b);
-      const fresh = await ack(b, WidgetEvent.InitSession, {});
-      const resumed = await ack(b, WidgetEvent.InitSession, {
+      const fresh = await ackOk(b, WidgetEvent.InitSession, {});
+      const resumed = await ackOk(b, WidgetEvent.InitSession, {
         sessionId: a.sessionId,
       });
       await sleep(QUIET_MS);
@@ -285,7 +291,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
         ['admins', {}],
         [WidgetEvent.InitSession, { sessionId: `session:${a.sessionId}` }],
       ] as const) {
-        const reply = await ack(b.socket, event, payload);
+        const reply = await rawAck(b.socket, event, payload);
         expect(reply).toMatchObject({
           ok: false,
           error: { code: 'VALIDATION_FAILED' },
@@ -294,7 +300,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
 
       const agent = await connectAdmin(server);
       await ack(agent, AdminEvent.JoinSession, { sessionId: b.sessionId });
-      const sent = await ack(b.socket, WidgetEvent.UserMessage, {
+      const sent = await ackOk(b.socket, WidgetEvent.UserMessage, {
         sessionId: b.sessionId,
         content: 'secret of B',
       });
@@ -480,7 +486,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
         auth: { token: adminAuth.slice('Bearer '.length) },
         extraHeaders: { Authorization: adminAuth },
       });
-      const { sessionId } = await ack(socket, WidgetEvent.InitSession, {});
+      const { sessionId } = await ackOk(socket, WidgetEvent.InitSession, {});
       for (const event of adminOnlyEvents) {
         const reply = await ack(socket, event, { sessionId });
         expect(reply).toMatchObject({
@@ -488,7 +494,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
           error: { code: 'FORBIDDEN' },
         });
       }
-      const sent = await ack(socket, WidgetEvent.UserMessage, {
+      const sent = await ackOk(socket, WidgetEvent.UserMessage, {
         sessionId,
         content: 'still a visitor',
       });
@@ -828,7 +834,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
       const typing = nextEvent(panel, AdminServerEvent.UserTyping);
       await ack(socket, WidgetEvent.Typing, { sessionId, isTyping: true });
       await typing;
-      const reply = await ack(panel, AdminEvent.AdminMessage, {
+      const reply = await ackOk(panel, AdminEvent.AdminMessage, {
         sessionId,
         content: 'agent here',
       });
@@ -990,7 +996,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
     it('stores SQL-looking text verbatim, on both transports, and keeps serving', async () => {
       const { socket, sessionId } = await newWidget();
       for (const content of SQL_LOOKALIKES) {
-        const reply = await ack(socket, WidgetEvent.UserMessage, {
+        const reply = await ackOk(socket, WidgetEvent.UserMessage, {
           sessionId,
           content,
           clientMessageId: content.replace(/[^\x20-\x7e]/g, '?').slice(0, 100),
@@ -1005,7 +1011,7 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
         ...SQL_LOOKALIKES,
         SQL_LOOKALIKES[0],
       ]);
-      const synced = await ack(socket, WidgetEvent.Sync, { sessionId });
+      const synced = await ackOk(socket, WidgetEvent.Sync, { sessionId });
       expect(
         synced.messages.map((m: { content: string }) => m.content),
       ).toEqual([...SQL_LOOKALIKES, SQL_LOOKALIKES[0]]);
@@ -1085,12 +1091,12 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
 
     it('takes null in an optional field as left out, or refuses it, and never fails on it', async () => {
       const { socket, sessionId } = await newWidget();
-      const first = await ack(socket, WidgetEvent.UserMessage, {
+      const first = await ackOk(socket, WidgetEvent.UserMessage, {
         sessionId,
         content: 'first',
       });
       for (const cursor of [{ after: null }, { before: null }]) {
-        const page = await ack(socket, WidgetEvent.Sync, {
+        const page = await ackOk(socket, WidgetEvent.Sync, {
           sessionId,
           ...cursor,
         });

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { io } from 'socket.io-client';
 import { WidgetEvent } from '../src/realtime/widget.events';
 import { adminEnv, login } from './utils/admin';
-import { ack, closeAll, connect, sleep } from './utils/sockets';
+import { ack, ackOk, closeAll, connect, sleep } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -35,7 +35,7 @@ describe('Limits for strangers', () => {
 
   it('answers a flooding socket RATE_LIMITED while a calm one on the same IP keeps its service', async () => {
     const flooder = await connect(server.url);
-    const { sessionId } = await ack(flooder, WidgetEvent.InitSession, {});
+    const { sessionId } = await ackOk(flooder, WidgetEvent.InitSession, {});
     const replies = await Promise.all(
       Array.from({ length: 40 }, () =>
         ack(flooder, WidgetEvent.Typing, { sessionId, isTyping: true }),
@@ -48,7 +48,7 @@ describe('Limits for strangers', () => {
       details: { retryAfterMs: expect.any(Number) },
     });
     const calm = await connect(server.url);
-    const init = await ack(calm, WidgetEvent.InitSession, {});
+    const init = await ackOk(calm, WidgetEvent.InitSession, {});
     const sent = await ack(calm, WidgetEvent.UserMessage, {
       sessionId: init.sessionId,
       content: 'hello',
@@ -58,7 +58,7 @@ describe('Limits for strangers', () => {
 
   it('disconnects a socket that keeps flooding after being refused', async () => {
     const flooder = await connect(server.url);
-    const { sessionId } = await ack(flooder, WidgetEvent.InitSession, {});
+    const { sessionId } = await ackOk(flooder, WidgetEvent.InitSession, {});
     const reason = new Promise<string>((resolve) =>
       flooder.once('disconnect', resolve),
     );

@@ -2,7 +2,8 @@ import request from 'supertest';
 import { Client } from 'pg';
 import { WidgetEvent } from '../src/realtime/widget.events';
 import {
-  ack,
+  ackOk,
+  ackWithin,
   closeAll,
   connect,
   sleep,
@@ -34,7 +35,7 @@ describeWithServer('A database outage', () => {
     proxy = proxied.proxy;
     server = await startApp({ ...db.env, DATABASE_URL: proxied.url });
     widget = await connect(server.url);
-    ({ sessionId } = await ack(widget, WidgetEvent.InitSession, {}));
+    ({ sessionId } = await ackOk(widget, WidgetEvent.InitSession, {}));
   });
 
   afterEach(async () => {
@@ -50,13 +51,11 @@ describeWithServer('A database outage', () => {
 
   async function send(clientMessageId: string) {
     const started = Date.now();
-    const reply = await widget
-      .timeout(30000)
-      .emitWithAck(WidgetEvent.UserMessage, {
-        sessionId,
-        content: `message ${clientMessageId}`,
-        clientMessageId,
-      });
+    const reply = await ackWithin(30000, widget, WidgetEvent.UserMessage, {
+      sessionId,
+      content: `message ${clientMessageId}`,
+      clientMessageId,
+    });
     return { reply, elapsedMs: Date.now() - started };
   }
 

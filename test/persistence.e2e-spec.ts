@@ -1,27 +1,23 @@
 import request from 'supertest';
+import type { MessageView } from '../src/messages/dto/message.view';
 import { WidgetEvent } from '../src/realtime/widget.events';
-import { ack, closeAll, connect } from './utils/sockets';
+import type { SessionView } from '../src/sessions/dto/session.view';
+import { ack, ackOk, closeAll, connect } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
-
-interface Message {
-  id: string;
-  content: string;
-  clientMessageId: string | null;
-}
 
 /** A restart is a new app process on the same database: everything comes back from storage. */
 describe('history across an app restart', () => {
   let db: TestDatabase;
   let server: TestApp | undefined;
   let sessionId: string;
-  let before: { session: Record<string, unknown>; messages: Message[] };
+  let before: { session: SessionView; messages: MessageView[] };
 
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startApp(db.env);
     const widget = await connect(server.url);
-    const init = await ack(widget, WidgetEvent.InitSession, {});
+    const init = await ackOk(widget, WidgetEvent.InitSession, {});
     sessionId = init.sessionId;
     for (const [index, content] of ['first', 'second', 'third'].entries()) {
       const reply = await ack(widget, WidgetEvent.UserMessage, {
@@ -31,7 +27,7 @@ describe('history across an app restart', () => {
       });
       expect(reply.ok).toBe(true);
     }
-    const resumed = await ack(widget, WidgetEvent.InitSession, { sessionId });
+    const resumed = await ackOk(widget, WidgetEvent.InitSession, { sessionId });
     before = { session: resumed.session, messages: resumed.messages };
     closeAll();
     await server.close();
@@ -52,7 +48,9 @@ describe('history across an app restart', () => {
       'third',
     ]);
     const widget = await connect(server!.url);
-    const resumed = await ack(widget, WidgetEvent.InitSession, { sessionId });
+    const resumed = await ackOk(widget, WidgetEvent.InitSession, {
+      sessionId,
+    });
     expect(resumed.ok).toBe(true);
     expect(resumed.sessionId).toBe(sessionId);
     expect(resumed.session).toEqual(before.session);
@@ -87,7 +85,7 @@ describe('history across an app restart', () => {
   it('gives a new message an id larger than every id from before', async () => {
     const widget = await connect(server!.url);
     await ack(widget, WidgetEvent.InitSession, { sessionId });
-    const reply = await ack(widget, WidgetEvent.UserMessage, {
+    const reply = await ackOk(widget, WidgetEvent.UserMessage, {
       sessionId,
       content: 'after the restart',
     });
@@ -96,7 +94,7 @@ describe('history across an app restart', () => {
     for (const message of before.messages) {
       expect(newest > BigInt(message.id)).toBe(true);
     }
-    const page = await ack(widget, WidgetEvent.Sync, {
+    const page = await ackOk(widget, WidgetEvent.Sync, {
       sessionId,
       after: before.messages[2].id,
     });

@@ -5,7 +5,8 @@ import type { MessageView } from '../src/messages/dto/message.view';
 import { WidgetEvent } from '../src/realtime/widget.events';
 import { startAppProcess, type AppProcess } from './utils/app-process';
 import {
-  ack,
+  ackOk,
+  ackWithin,
   closeAll,
   connect,
   sleep,
@@ -28,7 +29,7 @@ async function openSession(
   url: string,
 ): Promise<{ socket: TestSocket; sessionId: string }> {
   const socket = await connect(url);
-  const { sessionId } = await ack(socket, WidgetEvent.InitSession, {});
+  const { sessionId } = await ackOk(socket, WidgetEvent.InitSession, {});
   return { socket, sessionId };
 }
 
@@ -42,13 +43,16 @@ async function send(
   clientMessageId: string,
 ): Promise<SendOutcome> {
   try {
-    const reply = await socket
-      .timeout(SHUTDOWN_BOUND_MS)
-      .emitWithAck(WidgetEvent.UserMessage, {
+    const reply = await ackWithin(
+      SHUTDOWN_BOUND_MS,
+      socket,
+      WidgetEvent.UserMessage,
+      {
         sessionId,
         content: `message ${clientMessageId}`,
         clientMessageId,
-      });
+      },
+    );
     return reply.ok ? 'acked' : reply.error.code;
   } catch {
     // The connection closed before the server read this event.

@@ -1,4 +1,14 @@
 import { io, type Socket } from 'socket.io-client';
+import type { ErrorBody } from '../../src/common/errors';
+import type { Ack, ClientEventSpec } from '../../src/realtime/ack';
+import type {
+  AdminClientEvents,
+  AdminServerEvents,
+} from '../../src/realtime/admin.events';
+import type {
+  WidgetClientEvents,
+  WidgetServerEvents,
+} from '../../src/realtime/widget.events';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -47,43 +57,149 @@ export function closeAll(): void {
   opened.clear();
 }
 
-/** Emits with a callback and resolves with the ack; fails if none comes in time. */
-export function ack<T = any>(
+/**
+ * Every event of both namespaces by name. A test socket is not typed by its namespace (tests send admin events
+ * on `/` on purpose), so a name is looked up in both maps; a name both use must mean the same on both, and one
+ * that does not becomes `never` here, so no test can read it with the other namespace's shape.
+ */
+type ByName<A, B> = {
+  [K in keyof A | keyof B]: K extends keyof A
+    ? K extends keyof B
+      ? [A[K], B[K]] extends [B[K], A[K]]
+        ? A[K]
+        : never
+      : A[K]
+    : K extends keyof B
+      ? B[K]
+      : never;
+};
+
+type ClientEvents = ByName<WidgetClientEvents, AdminClientEvents>;
+
+/** Every client → server event name, on either namespace. */
+export type ClientEventName = keyof ClientEvents;
+
+type AckData = {
+  [E in ClientEventName]: ClientEvents[E] extends ClientEventSpec<
+    unknown,
+    infer Data extends object
+  >
+    ? Data
+    : never;
+};
+
+/** What event E's successful ack adds to `{ ok: true }` (for a union of events, the union of theirs). */
+export type AckDataOf<E extends ClientEventName> = AckData[E];
+
+/** Events the socket.io client raises itself, listened to like the server's. */
+interface ClientSideEvents {
+  disconnect: Socket.DisconnectReason;
+}
+
+type ServerEvents = ByName<WidgetServerEvents, AdminServerEvents> &
+  ClientSideEvents;
+
+/** Every server → client event name, on either namespace, and `disconnect`. */
+export type ServerEventName = keyof ServerEvents;
+
+/** The payload of server → client event E. */
+export type PayloadOf<E extends ServerEventName> = ServerEvents[E];
+
+/**
+ * Emits with a callback and resolves with the ack, typed by the event; fails if none comes in time.
+ * The payload is `unknown` because tests send junk on purpose; leaving it out sends no argument at all.
+ */
+export function ack<E extends ClientEventName>(
+  socket: Socket,
+  event: E,
+  ...payload: [payload?: unknown]
+): Promise<Ack<AckDataOf<E>>> {
+  return ackWithin(DEFAULT_TIMEOUT_MS, socket, event, ...payload);
+}
+
+/** `ack` with a timeout of the test's choosing. */
+export function ackWithin<E extends ClientEventName>(
+  timeoutMs: number,
+  socket: Socket,
+  event: E,
+  ...payload: [payload?: unknown]
+): Promise<Ack<AckDataOf<E>>> {
+  // The one place the server's reply is taken to have the shape the map promises; the tests check the rest.
+  return socket.timeout(timeoutMs).emitWithAck(event, ...payload) as Promise<
+    Ack<AckDataOf<E>>
+  >;
+}
+
+/** Resolves with the ack of an event that must succeed; a refusal fails with its code and message. */
+export async function ackOk<E extends ClientEventName>(
+  socket: Socket,
+  event: E,
+  ...payload: [payload?: unknown]
+): Promise<{ ok: true } & AckDataOf<E>> {
+  return succeeded(event, await ack(socket, event, ...payload));
+}
+
+/** The reply to `event`, which must be a success; a refusal fails with its code and message. */
+export function succeeded<T extends object>(
+  event: string,
+  reply: Ack<T>,
+): { ok: true } & T {
+  if (!reply.ok) {
+    throw new Error(
+      `${event} was refused: ${reply.error.code}: ${reply.error.message}`,
+    );
+  }
+  return reply;
+}
+
+/** The error of a reply that must be a refusal, to read its fields; fails if the reply was a success. */
+export function refusal(reply: Ack): ErrorBody {
+  if (reply.ok) {
+    throw new Error(`expected a refusal, got ${JSON.stringify(reply)}`);
+  }
+  return reply.error;
+}
+
+/** Untyped, for what no map describes: an event name no namespace knows, or arguments after the payload. */
+export function rawAck(
   socket: Socket,
   event: string,
   ...args: unknown[]
-): Promise<T> {
-  return socket
-    .timeout(DEFAULT_TIMEOUT_MS)
-    .emitWithAck(event, ...args) as Promise<T>;
+): Promise<unknown> {
+  return socket.timeout(DEFAULT_TIMEOUT_MS).emitWithAck(event, ...args);
 }
 
 /** Resolves with the next `event` payload that matches, or fails after the timeout. */
-export function nextEvent<T = any>(
+export function nextEvent<E extends ServerEventName>(
   socket: Socket,
-  event: string,
-  matches: (payload: T) => boolean = () => true,
+  event: E,
+  matches: (payload: PayloadOf<E>) => boolean = () => true,
   timeoutMs = DEFAULT_TIMEOUT_MS,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
+): Promise<PayloadOf<E>> {
+  const name: string = event;
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      socket.off(event, listener);
-      reject(new Error(`no ${event} event within ${timeoutMs} ms`));
+      socket.off(name, listener);
+      reject(new Error(`no ${name} event within ${timeoutMs} ms`));
     }, timeoutMs);
-    const listener = (payload: T) => {
+    const listener = (payload: PayloadOf<E>) => {
       if (!matches(payload)) return;
       clearTimeout(timer);
-      socket.off(event, listener);
+      socket.off(name, listener);
       resolve(payload);
     };
-    socket.on(event, listener);
+    socket.on(name, listener);
   });
 }
 
 /** Collects every `event` payload from now on, for asserting order or absence. */
-export function record<T = any>(socket: Socket, event: string): T[] {
-  const received: T[] = [];
-  socket.on(event, (payload: T) => received.push(payload));
+export function record<E extends ServerEventName>(
+  socket: Socket,
+  event: E,
+): PayloadOf<E>[] {
+  const name: string = event;
+  const received: PayloadOf<E>[] = [];
+  socket.on(name, (payload: PayloadOf<E>) => received.push(payload));
   return received;
 }
 
