@@ -1,3 +1,5 @@
 import { render } from 'preact';
+import { App } from './app';
+import './console.css';
 
-render(<p>Console</p>, document.getElementById('app')!);
+render(<App url={location.origin} />, document.getElementById('app')!);
