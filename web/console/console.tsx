@@ -9,6 +9,7 @@ import {
   type SignOutReason,
 } from '../client';
 import { Accounts } from './accounts';
+import { Avatar } from './avatar';
 import { AlertList, useAlerts } from './alerts';
 import { ConversationView } from './conversation-view';
 import { DetailsPanel } from './details-panel';
@@ -156,6 +157,7 @@ export function Console({
     message: string;
     gone: boolean;
   } | null>(null);
+  const [aiUnavailable, setAiUnavailable] = useState(false);
   const signedOut = useRef(onSignedOut);
   signedOut.current = onSignedOut;
 
@@ -271,7 +273,7 @@ export function Console({
           />
         </main>
       ) : (
-        <div class="workspace">
+        <div class={`workspace${selectedId ? '' : ' no-details'}`}>
           <nav class="sidebar" aria-label={strings.inbox.navLabel}>
             <SessionList
               inbox={inbox}
@@ -295,10 +297,11 @@ export function Console({
               <>
                 <div class="conversation-header">
                   <div class="conversation-title">
-                    <span class="avatar large" aria-hidden="true">
-                      {selectedId.slice(0, 2).toUpperCase()}
-                      {summary?.isActive && <span class="live-dot" />}
-                    </span>
+                    <Avatar
+                      sessionId={selectedId}
+                      live={summary?.isActive ?? false}
+                      large
+                    />
                     <div>
                       <h1>
                         {summary?.user ?? `User-${selectedId.slice(0, 8)}`}
@@ -351,6 +354,8 @@ export function Console({
                 summary={summary}
                 details={details}
                 agents={accounts}
+                aiUnavailable={aiUnavailable}
+                onAiUnavailable={() => setAiUnavailable(true)}
                 onErased={() => {
                   inbox.removed(summary.sessionId);
                   select(null);

@@ -30,12 +30,17 @@ export function DetailsPanel({
   summary,
   details,
   agents,
+  aiUnavailable,
+  onAiUnavailable,
   onErased,
 }: {
   agent: AgentChat;
   summary: SessionSummary;
   details: SessionDetails | null;
   agents: readonly AgentView[];
+  /** The server said it has no AI key (UNAVAILABLE): said once here, for every conversation. */
+  aiUnavailable: boolean;
+  onAiUnavailable: () => void;
   onErased: () => void;
 }) {
   const me = agent.admin;
@@ -72,11 +77,11 @@ export function DetailsPanel({
         enabled,
       });
     } catch (failure) {
-      setAiError(
-        failure instanceof ChatError && failure.code === 'UNAVAILABLE'
-          ? strings.details.aiUnavailable
-          : strings.details.failed(errorText(failure)),
-      );
+      if (failure instanceof ChatError && failure.code === 'UNAVAILABLE') {
+        onAiUnavailable();
+      } else {
+        setAiError(strings.details.failed(errorText(failure)));
+      }
     } finally {
       setAiWanted(null);
     }
@@ -117,6 +122,11 @@ export function DetailsPanel({
         <p id="ai-hint" class="hint muted">
           {aiOn ? strings.details.aiOnHint : strings.details.aiOffHint}
         </p>
+        {aiUnavailable && !aiOn && (
+          <p class="info-note" aria-live="polite">
+            {strings.details.aiUnavailable}
+          </p>
+        )}
         {aiError && (
           <p class="inline-error" aria-live="assertive">
             {aiError}

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { SessionSummary } from '../client';
+import { Avatar } from './avatar';
 import { relativeTime } from './format';
 import { TABS, visibleLive, type Tab } from './inbox';
 import { strings } from './strings';
@@ -79,6 +80,11 @@ function Tabs({
   );
 }
 
+/**
+ * One row. The button holds only the visitor's label (and, for screen readers, online and unread), so its
+ * name starts with the label and never contains visitor text; the rest of the row describes it, and the
+ * button's ::after covers the whole row for the pointer.
+ */
 function SessionRow({
   session,
   selected,
@@ -89,65 +95,58 @@ function SessionRow({
   session: SessionSummary;
   selected: boolean;
   now: number;
-  assignee: string | null;
+  /** "Unassigned", "Assigned to you" or "Assigned to <name>". */
+  assignee: string;
   onSelect: () => void;
 }) {
-  const when = relativeTime(session.timestamp, now);
-  const preview = session.lastMessage || strings.inbox.noMessages;
-  const descriptionId = `row-desc-${session.sessionId}`;
-  const name = [
-    session.user,
-    session.isActive ? strings.inbox.online : null,
-    session.unreadCount > 0 ? strings.inbox.unread(session.unreadCount) : null,
-  ]
-    .filter(Boolean)
-    .join(', ');
+  const id = session.sessionId;
+  const unread = session.unreadCount;
   return (
-    <li>
-      <button
-        type="button"
-        class={`session-row${selected ? ' selected' : ''}${session.unreadCount > 0 ? ' has-unread' : ''}`}
-        data-session-id={session.sessionId}
-        aria-label={name}
-        aria-describedby={descriptionId}
-        aria-current={selected ? 'true' : undefined}
-        onClick={onSelect}
-      >
-        <span class="avatar" aria-hidden="true">
-          {session.user.slice(5, 7).toUpperCase()}
-          {session.isActive && <span class="live-dot" />}
-        </span>
-        <span class="row-body">
-          <span class="row-top">
-            <span class="row-user">{session.user}</span>
-            <time class="row-time" dateTime={session.timestamp}>
-              {when}
-            </time>
-          </span>
-          <span class="row-bottom">
-            <span class="row-preview">{preview}</span>
-            {session.unreadCount > 0 && (
-              <span class="unread-badge" aria-hidden="true">
-                {session.unreadCount > 99 ? '99+' : session.unreadCount}
-              </span>
-            )}
-          </span>
-          <span class="row-tags">
-            <span class={`tag ${session.aiEnabled ? 'tag-ai' : ''}`}>
-              {session.aiEnabled ? strings.inbox.aiOn : strings.inbox.aiOff}
+    <li
+      class={`session-row${selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}`}
+    >
+      <Avatar sessionId={id} live={session.isActive} />
+      <span class="row-body">
+        <span class="row-top">
+          <button
+            type="button"
+            class="row-button"
+            data-session-id={id}
+            aria-current={selected ? 'true' : undefined}
+            aria-describedby={`row-preview-${id} row-time-${id} row-tags-${id}`}
+            onClick={onSelect}
+          >
+            {session.user}
+            <span class="sr-only">
+              {session.isActive && `, ${strings.inbox.online}`}
+              {unread > 0 && `, ${strings.inbox.unread(unread)}`}
             </span>
-            <span class="tag">{assignee ?? strings.inbox.unassigned}</span>
-          </span>
-          <span id={descriptionId} class="sr-only">
-            {strings.inbox.rowDescription(preview, when)}.{' '}
-            {session.aiEnabled ? strings.inbox.aiOn : strings.inbox.aiOff}.{' '}
-            {assignee
-              ? strings.inbox.assignedTo(assignee)
-              : strings.inbox.unassigned}
-            .
-          </span>
+          </button>
+          <time
+            id={`row-time-${id}`}
+            class="row-time"
+            dateTime={session.timestamp}
+          >
+            {relativeTime(session.timestamp, now)}
+          </time>
         </span>
-      </button>
+        <span class="row-bottom">
+          <span id={`row-preview-${id}`} class="row-preview">
+            {session.lastMessage || strings.inbox.noMessages}
+          </span>
+          {unread > 0 && (
+            <span class="unread-badge" aria-hidden="true">
+              {unread > 99 ? '99+' : unread}
+            </span>
+          )}
+        </span>
+        <span id={`row-tags-${id}`} class="row-tags">
+          <span class={`tag ${session.aiEnabled ? 'tag-ai' : ''}`}>
+            {session.aiEnabled ? strings.inbox.aiOn : strings.inbox.aiOff}
+          </span>
+          <span class="tag">{assignee}</span>
+        </span>
+      </span>
     </li>
   );
 }
@@ -191,12 +190,12 @@ export function SessionList({
     .map((id) => state.summaries[id])
     .filter((session): session is SessionSummary => session !== undefined);
 
-  const assigneeName = (id: string | null) =>
-    id === null
-      ? null
-      : id === me
-        ? strings.inbox.you
-        : (agentNames.get(id) ?? null);
+  const assigneeName = (id: string | null) => {
+    if (id === null) return strings.inbox.unassigned;
+    if (id === me) return strings.inbox.assignedToMe;
+    const name = agentNames.get(id);
+    return name ? strings.inbox.assignedTo(name) : strings.inbox.assignedElse;
+  };
 
   return (
     <div class="inbox">

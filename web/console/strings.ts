@@ -70,10 +70,9 @@ export const strings = {
     aiOn: 'AI on',
     aiOff: 'AI off',
     assignedTo: (name: string) => `Assigned to ${name}`,
+    assignedToMe: 'Assigned to you',
+    assignedElse: 'Assigned',
     unassigned: 'Unassigned',
-    you: 'You',
-    rowDescription: (lastMessage: string, when: string) =>
-      `${lastMessage} · ${when}`,
   },
 
   time: {
@@ -127,7 +126,7 @@ export const strings = {
     aiOnHint: 'The assistant answers the visitor.',
     aiOffHint: 'Only people answer.',
     aiUnavailable:
-      'The assistant cannot be turned on: no AI key is configured on this server.',
+      'The assistant is not set up on this server (no AI key), so people answer every conversation.',
     assignee: 'Assignee',
     unassigned: 'Unassigned',
     you: (name: string) => `${name} (you)`,
