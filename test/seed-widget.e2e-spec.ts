@@ -11,6 +11,11 @@ import type { InitSessionResult } from '../src/sessions/dto/session.view';
 import { FakeAiProvider } from './fakes/fake-ai-provider';
 import { adminEnv, connectAdmin, login } from './utils/admin';
 import {
+  inRedisCorner,
+  TEST_REDIS_URL,
+  uniqueRedisKeyPrefix,
+} from './utils/redis';
+import {
   ack,
   closeAll,
   connect,
@@ -390,3 +395,86 @@ describe("The seed's clients", () => {
     }
   });
 });
+
+// Two instances need a database both reach: PostgreSQL (CI's second run); the embedded one is one process's.
+const describeWithServer = process.env.TEST_DATABASE_URL
+  ? describe
+  : describe.skip;
+
+describeWithServer(
+  "The seed's widget across two instances on one Redis",
+  () => {
+    let db: TestDatabase;
+    let a: TestApp;
+    let b: TestApp;
+
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      const keyPrefix = uniqueRedisKeyPrefix();
+      const start = () =>
+        startApp(
+          {
+            ...db.env,
+            ...adminEnv,
+            CORS_ORIGINS: SHOP_ORIGIN,
+            REDIS_URL: TEST_REDIS_URL,
+          },
+          { override: inRedisCorner(keyPrefix, 1500) },
+        );
+      a = await start();
+      b = await start();
+    });
+
+    afterAll(async () => {
+      closeAll();
+      await a?.close();
+      await b?.close();
+      await db?.drop();
+    });
+
+    it('gives each socket its own shape once, whichever instance it is on', async () => {
+      const seedOnA = await connectSeedWidget(a.url);
+      const { sessionId } = await ackData<InitSessionResult>(
+        seedOnA,
+        WidgetEvent.InitSession,
+        {},
+      );
+      const seedOnB = await connectSeedWidget(b.url);
+      const currentOnA = await connect(a.url, { auth: { protocol: 1 } });
+      const scriptOnB = await connect(b.url);
+      for (const socket of [seedOnB, currentOnA, scriptOnB]) {
+        await ackData(socket, WidgetEvent.InitSession, { sessionId });
+      }
+      const widgets = [seedOnA, seedOnB, currentOnA, scriptOnB];
+      const seedGot = [seedOnA, seedOnB].map(recordSeedMessages);
+      const currentGot = [currentOnA, scriptOnB].map((socket) =>
+        record(socket, WidgetServerEvent.Message),
+      );
+      const agentOnB = await connectAdmin(b);
+
+      const { message } = await ackData<{ message: MessageView }>(
+        agentOnB,
+        AdminEvent.AdminMessage,
+        { sessionId, content: AGENT_REPLY },
+      );
+      await Promise.all(
+        widgets.map((socket) => nextEvent(socket, WidgetServerEvent.Message)),
+      );
+      // Events reach a socket in the order they were sent: once this arrives, any duplicate would have too.
+      const barrier = Promise.all(
+        widgets.map((socket) =>
+          nextEvent(socket, WidgetServerEvent.AdminTyping),
+        ),
+      );
+      await ackData(agentOnB, AdminEvent.Typing, { sessionId, isTyping: true });
+      await barrier;
+
+      for (const received of seedGot) {
+        expect(received).toStrictEqual([seedShape(message, 'admin', false)]);
+      }
+      for (const received of currentGot) {
+        expect(received).toStrictEqual([message]);
+      }
+    });
+  },
+);
