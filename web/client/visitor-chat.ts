@@ -86,7 +86,8 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
   private readonly storage: StoredValues | null;
   private readonly storageKey: string;
   private wantedSessionId: string | null;
-  readonly messageMaxLength: number;
+  /** Longest message `checkContent` lets through; a widget may update it from the server's settings. */
+  messageMaxLength: number;
 
   constructor(options: VisitorChatOptions) {
     super();
@@ -119,6 +120,11 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
       hasEarlier: this.hasEarlier,
       readByAgentUpTo: this.readByAgentUpTo,
     };
+  }
+
+  /** Whether `start` resumes an earlier session (saved by a previous visit, or given) instead of opening one. */
+  get resumesSession(): boolean {
+    return this.wantedSessionId !== null;
   }
 
   /** Connects; every (re)connect binds the socket to the session again and catches up. */
