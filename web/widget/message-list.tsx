@@ -73,7 +73,11 @@ export function MessageList(props: MessageListProps) {
     stick.current = false;
     setEarlier('loading');
     chat.loadEarlier().then(
-      () => setEarlier('idle'),
+      () => {
+        setEarlier('idle');
+        // The button goes once everything is shown: keep keyboard focus in the conversation.
+        if (!chat.state.hasEarlier) log.current?.focus({ preventScroll: true });
+      },
       () => {
         anchor.current = null;
         setEarlier('failed');

@@ -91,6 +91,8 @@ textarea::placeholder{color:#687182}
 
 @media (max-width:480px){
 .panel{inset:0;width:auto;height:auto;border-radius:0;animation-name:cw-fade}
+.header{padding-top:max(16px,env(safe-area-inset-top))}
+.footer{padding-bottom:max(12px,env(safe-area-inset-bottom))}
 .open .launcher{display:none}
 .launcher{bottom:16px;right:16px}
 .left .launcher{left:16px}
