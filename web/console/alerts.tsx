@@ -7,6 +7,8 @@ export interface Alert {
   id: number;
   sessionId: string;
   text: string;
+  /** What went wrong, in the server's words. */
+  detail?: string;
 }
 
 /** Whether the browser can show desktop notifications, and what the agent allowed. */
@@ -40,14 +42,14 @@ export function useAlerts(
   };
 
   useEffect(() => {
-    const raise = (sessionId: string, text: string) => {
+    const raise = (sessionId: string, text: string, detail?: string) => {
       commit([
-        { id: nextId.current++, sessionId, text },
+        { id: nextId.current++, sessionId, text, detail },
         ...list.current.filter((alert) => alert.sessionId !== sessionId),
       ]);
       if (currentPermission() !== 'granted' || !document.hidden) return;
       const notification = new Notification(strings.alerts.notificationTitle, {
-        body: text,
+        body: detail ? `${text} ${detail}` : text,
         tag: sessionId,
       });
       notification.onclick = () => {
@@ -63,7 +65,11 @@ export function useAlerts(
         raise(sessionId, strings.alerts.handoff(userLabel(sessionId)));
       }),
       agent.socket.on(AdminServerEvent.AiError, ({ sessionId, message }) =>
-        raise(sessionId, strings.alerts.aiError(userLabel(sessionId), message)),
+        raise(
+          sessionId,
+          strings.alerts.aiError(userLabel(sessionId)),
+          strings.alerts.reason(message),
+        ),
       ),
     ];
     return () => stops.forEach((stop) => stop());
@@ -100,23 +106,26 @@ export function AlertList({
           {alerts.map((alert) => (
             <li key={alert.id} class="alert">
               <span class="alert-icon" aria-hidden="true" />
-              <p class="alert-text">{alert.text}</p>
-              <div class="alert-actions">
-                <button
-                  type="button"
-                  class="button small primary"
-                  onClick={() => onOpen(alert.sessionId)}
-                >
-                  {strings.alerts.open}
-                </button>
-                <button
-                  type="button"
-                  class="button small subtle"
-                  onClick={() => onDismiss(alert.id)}
-                >
-                  {strings.alerts.dismiss}
-                </button>
-              </div>
+              <p class="alert-text">
+                {alert.text}
+                {alert.detail && (
+                  <span class="alert-detail"> {alert.detail}</span>
+                )}
+              </p>
+              <button
+                type="button"
+                class="button small"
+                onClick={() => onOpen(alert.sessionId)}
+              >
+                {strings.alerts.open}
+              </button>
+              <button
+                type="button"
+                class="button small subtle"
+                onClick={() => onDismiss(alert.id)}
+              >
+                {strings.alerts.dismiss}
+              </button>
             </li>
           ))}
         </ul>

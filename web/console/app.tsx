@@ -14,7 +14,10 @@ export function App({ url }: { url: string }) {
   const [credentials, setCredentials] = useState<AgentCredentials | null>(() =>
     loadCredentials(url),
   );
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<{
+    text: string;
+    warning: boolean;
+  } | null>(null);
 
   if (!credentials) {
     return (
@@ -34,7 +37,10 @@ export function App({ url }: { url: string }) {
       credentials={credentials}
       onSignedOut={(reason: SignOutReason) => {
         forgetCredentials();
-        setNotice(strings.signIn.signedOut[reason]);
+        setNotice({
+          text: strings.signIn.signedOut[reason],
+          warning: reason !== 'signed-out',
+        });
         setCredentials(null);
       }}
     />

@@ -39,6 +39,13 @@ function setHash(sessionId: string | null): void {
   history.replaceState(null, '', url);
 }
 
+/** Accounts in the server's order: by name, then email. */
+function byName(accounts: AgentView[]): AgentView[] {
+  return accounts.sort(
+    (a, b) => a.name.localeCompare(b.name) || a.email.localeCompare(b.email),
+  );
+}
+
 function Header({
   agent,
   view,
@@ -263,11 +270,10 @@ export function Console({
             loaded={accountsLoaded}
             onChanged={(account) =>
               setAccounts((list) =>
-                list.some((other) => other.id === account.id)
-                  ? list.map((other) =>
-                      other.id === account.id ? account : other,
-                    )
-                  : [...list, account],
+                byName([
+                  ...list.filter((other) => other.id !== account.id),
+                  account,
+                ]),
               )
             }
           />

@@ -10,6 +10,8 @@ import { browserName, dateTime, errorText } from './format';
 import type { SessionDetails } from './session-details';
 import { strings } from './strings';
 
+const AI_SETTLE_MS = 5000;
+
 /** Saves the conversation's export as a JSON file. */
 function download(name: string, data: unknown): void {
   const blob = new Blob([JSON.stringify(data, null, 2)], {
@@ -48,13 +50,26 @@ export function DetailsPanel({
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [aiError, setAiError] = useState<string | null>(null);
+  /** The switch's position while the change travels: the server's `ai-mode-changed` settles it. */
   const [aiWanted, setAiWanted] = useState<boolean | null>(null);
+  const [aiBusy, setAiBusy] = useState(false);
 
   useEffect(() => {
     setError(null);
     setAiError(null);
     setAiWanted(null);
   }, [sessionId]);
+
+  useEffect(() => {
+    if (aiWanted === null) return;
+    if (aiWanted === summary.aiEnabled) {
+      setAiWanted(null);
+      return;
+    }
+    // Should the announcement be lost (a reconnect), the list's next summary is the truth.
+    const timer = setTimeout(() => setAiWanted(null), AI_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [aiWanted, summary.aiEnabled]);
 
   const run = async (name: string, action: () => Promise<unknown>) => {
     setBusy(name);
@@ -71,19 +86,21 @@ export function DetailsPanel({
   const toggleAi = async (enabled: boolean) => {
     setAiError(null);
     setAiWanted(enabled);
+    setAiBusy(true);
     try {
       await agent.socket.request(AdminEvent.ToggleAiMode, {
         sessionId,
         enabled,
       });
     } catch (failure) {
+      setAiWanted(null);
       if (failure instanceof ChatError && failure.code === 'UNAVAILABLE') {
         onAiUnavailable();
       } else {
         setAiError(strings.details.failed(errorText(failure)));
       }
     } finally {
-      setAiWanted(null);
+      setAiBusy(false);
     }
   };
 
@@ -107,9 +124,8 @@ export function DetailsPanel({
           <label class="switch">
             <input
               type="checkbox"
-              role="switch"
               checked={aiOn}
-              disabled={aiWanted !== null}
+              disabled={aiBusy}
               aria-describedby="ai-hint"
               onChange={(event) => void toggleAi(event.currentTarget.checked)}
             />

@@ -27,7 +27,7 @@ export function SignIn({
 }: {
   url: string;
   /** Why the agent is here again (signed out, expired, refused). */
-  notice: string | null;
+  notice: { text: string; warning: boolean } | null;
   onSignedIn: (credentials: AgentCredentials) => void;
 }) {
   const [email, setEmail] = useState('');
@@ -60,8 +60,8 @@ export function SignIn({
         <h1>{strings.signIn.title}</h1>
         <p class="muted">{strings.signIn.intro}</p>
         {notice && !error && (
-          <p class="notice" role="status">
-            {notice}
+          <p class={`notice${notice.warning ? ' warning' : ''}`} role="status">
+            {notice.text}
           </p>
         )}
         {error && (

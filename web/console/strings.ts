@@ -98,7 +98,7 @@ export const strings = {
     agent: 'Agent',
     assistant: 'Assistant',
     system: 'System',
-    assistantWriting: 'Assistant is writing…',
+    assistantWriting: 'writing…',
     visitorTyping: 'Visitor is typing…',
     seen: 'Seen',
     sending: 'Sending…',
@@ -150,8 +150,9 @@ export const strings = {
   alerts: {
     label: 'Alerts',
     handoff: (user: string) => `${user} asked to talk to a person.`,
-    aiError: (user: string, message: string) =>
-      `The assistant could not answer ${user} (${message}). A person needs to reply.`,
+    aiError: (user: string) =>
+      `The assistant could not answer ${user}: a person needs to reply.`,
+    reason: (message: string) => `Reason: ${message}`,
     open: 'Open conversation',
     dismiss: 'Dismiss',
     notificationTitle: 'A visitor needs a person',
