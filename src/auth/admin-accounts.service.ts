@@ -10,13 +10,9 @@ import {
   type AgentView,
   toAgentView,
 } from './dto/admin.view';
-import {
-  type CreateAgentDto,
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  type UpdateAgentDto,
-} from './dto/agent.dto';
+import type { CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
 import { generatePassword, hashPassword } from './password-hasher';
+import { passwordProblem } from './password-rules';
 
 export interface NewAdmin {
   email: string;
@@ -25,9 +21,6 @@ export interface NewAdmin {
   /** Checked against the password rules; without one, a password is generated. */
   password?: string;
 }
-
-/** A password with fewer different characters than this is a repetition ("aaaa…", "abab…"). */
-const MIN_DISTINCT_PASSWORD_CHARACTERS = 5;
 
 /** Agent accounts: creating and changing them, and finding the ones allowed to act. */
 @Injectable()
@@ -187,18 +180,9 @@ export function assertAcceptablePassword(
   password: string,
   email: string,
 ): void {
-  const length = Array.from(password).length;
-  const problem =
-    length < PASSWORD_MIN_LENGTH
-      ? `password must be at least ${PASSWORD_MIN_LENGTH} characters`
-      : length > PASSWORD_MAX_LENGTH
-        ? `password must be at most ${PASSWORD_MAX_LENGTH} characters`
-        : new Set(password).size < MIN_DISTINCT_PASSWORD_CHARACTERS
-          ? `password must use at least ${MIN_DISTINCT_PASSWORD_CHARACTERS} different characters`
-          : password.trim().toLowerCase() === normalizeEmail(email)
-            ? 'password must not be the email'
-            : null;
-  if (problem) {
+  const rule = passwordProblem(password, email);
+  if (rule) {
+    const problem = `password ${rule}`;
     throw new AppError(ErrorCode.VALIDATION_FAILED, problem, {
       fields: [{ field: 'password', message: problem }],
     });

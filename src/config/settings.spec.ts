@@ -19,6 +19,9 @@ function refusal(env: RawEnvironment): InvalidSettingError {
   throw new Error(`parseSettings accepted ${JSON.stringify(env)}`);
 }
 
+/** What `openssl rand -base64 36` prints. */
+const OPERATOR_SECRET = 'q0Xk3vJ9Zr7+fWmL2bYc8TnHsGd5Ae1PuVo4Ri6Ky3Nw';
+
 describe('parseSettings', () => {
   it('gives every setting its documented default', () => {
     expect(parseSettings({})).toMatchObject({
@@ -76,7 +79,7 @@ describe('parseSettings', () => {
         DATABASE_URL: 'postgresql://chat:pw@db.internal:5432/chat',
         DATA_DIR: '/var/lib/chat',
         REDIS_URL: 'redis://cache:6379',
-        JWT_SECRET: 's'.repeat(32),
+        JWT_SECRET: OPERATOR_SECRET,
         JWT_EXPIRES_IN: '30m',
         ADMIN_EMAIL: 'Boss@Example.COM',
         MESSAGE_MAX_LENGTH: '500',
@@ -91,7 +94,7 @@ describe('parseSettings', () => {
       databaseUrl: 'postgresql://chat:pw@db.internal:5432/chat',
       dataDir: '/var/lib/chat',
       redisUrl: 'redis://cache:6379',
-      jwtSecret: 's'.repeat(32),
+      jwtSecret: OPERATOR_SECRET,
       adminEmail: 'boss@example.com',
       messageMaxLength: 500,
       aiBaseUrl: 'http://localhost:9999/v1',
@@ -129,6 +132,49 @@ describe('parseSettings', () => {
       expect(error.variable).toBe('JWT_SECRET');
       expect(error.message).toContain('JWT_SECRET');
     });
+
+    it.each<[string, string]>([
+      ['one character repeated', 's'.repeat(32)],
+      ['a short pattern repeated', 'abcdefghijkl'.repeat(3)],
+      [
+        'of nine different characters',
+        'abcdefghi' + 'ihgfedcba' + 'acegibdfh' + 'hfdbigeca',
+      ],
+    ])(
+      'refuses a JWT_SECRET in production that is %s, in one line that does not echo it',
+      (_, secret) => {
+        const error = refusal({ NODE_ENV: 'production', JWT_SECRET: secret });
+        expect(error.variable).toBe('JWT_SECRET');
+        expect(error.message).toMatch(
+          /^Invalid setting JWT_SECRET: .*predictable/,
+        );
+        expect(error.message).not.toContain(secret);
+        expect(error.message).not.toContain('\n');
+      },
+    );
+
+    it('accepts a typed 32-character JWT_SECRET outside production, where nothing real is signed', () => {
+      expect(parseSettings({ JWT_SECRET: 's'.repeat(32) }).jwtSecret).toBe(
+        's'.repeat(32),
+      );
+    });
+
+    it.each<[string, string, string]>([
+      ['under 12 characters', 'eight-ch', 'at least 12 characters'],
+      ['mostly one character', 'aaaaaaaaaaaabbbb', '5 different characters'],
+      ['the email', 'Owner@Example.com', 'not be the email'],
+    ])(
+      'holds ADMIN_PASSWORD to the account password rules: %s',
+      (_, password, rule) => {
+        const error = refusal({
+          ADMIN_EMAIL: 'owner@example.com',
+          ADMIN_PASSWORD: password,
+        });
+        expect(error.variable).toBe('ADMIN_PASSWORD');
+        expect(error.message).toContain(rule);
+        expect(error.message).not.toContain(password);
+      },
+    );
 
     it('shows the bad value of an ordinary setting, to help the operator', () => {
       expect(refusal({ PORT: 'abc' }).message).toContain('"abc"');

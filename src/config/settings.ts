@@ -15,6 +15,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { passwordProblem } from '../auth/password-rules';
 
 export type RawEnvironment = Record<string, string | undefined>;
 
@@ -123,7 +124,6 @@ class EnvironmentVariables {
   @IsOptional()
   @Transform(emptyToUndefined)
   @IsString()
-  @MinLength(8, { message: 'must be at least 8 characters long' })
   ADMIN_PASSWORD?: string;
 
   @IsOptional()
@@ -333,6 +333,21 @@ export function parseSettings(raw: RawEnvironment): Settings {
       'is required when NODE_ENV=production',
     );
   }
+  const weakSecret =
+    env.NODE_ENV === 'production' && env.JWT_SECRET
+      ? lowEntropyProblem(env.JWT_SECRET)
+      : null;
+  if (weakSecret) throw new InvalidSettingError('JWT_SECRET', weakSecret);
+  const adminPasswordProblem =
+    env.ADMIN_PASSWORD === undefined
+      ? null
+      : passwordProblem(env.ADMIN_PASSWORD, env.ADMIN_EMAIL ?? '');
+  if (adminPasswordProblem) {
+    throw new InvalidSettingError(
+      'ADMIN_PASSWORD',
+      `${adminPasswordProblem}, like every account's password`,
+    );
+  }
   const aiApiKeys = env.AI_API_KEYS?.length
     ? env.AI_API_KEYS
     : env.OPENAI_API_KEY
@@ -372,6 +387,23 @@ export function parseSettings(raw: RawEnvironment): Settings {
     trustProxy: env.TRUST_PROXY ?? false,
     logLevel: env.LOG_LEVEL ?? 'log',
   };
+}
+
+/** A production JWT_SECRET with fewer different characters than this is typed, not generated. */
+const MIN_DISTINCT_SECRET_CHARACTERS = 10;
+
+/**
+ * Why a secret is too predictable to sign tokens with in production, or null. Length is checked by the
+ * schema (32+); this catches what length alone lets through: "aaaa…", "abcabc…", a word typed out.
+ */
+function lowEntropyProblem(secret: string): string | null {
+  const distinct = new Set(secret).size;
+  if (distinct < MIN_DISTINCT_SECRET_CHARACTERS || /^(.+?)\1+$/su.test(secret))
+    return (
+      `is too predictable for production (a repetition, or fewer than ${MIN_DISTINCT_SECRET_CHARACTERS} ` +
+      'different characters); generate one, e.g. openssl rand -base64 48'
+    );
+  return null;
 }
 
 const SECONDS_PER_UNIT: Record<string, number> = {

@@ -14,11 +14,9 @@ import {
 } from 'class-validator';
 import type { AdminRole } from '../../common/actor';
 import { IfPresent } from '../../common/dto-fields';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../password-rules';
 import { ADMIN_ROLES } from './admin.view';
 
-/** Longer passwords are refused at login (LoginDto), so they are refused here too. */
-export const PASSWORD_MIN_LENGTH = 12;
-export const PASSWORD_MAX_LENGTH = 256;
 const NAME_MAX_LENGTH = 100;
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 
