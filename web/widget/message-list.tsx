@@ -186,6 +186,7 @@ function Message(props: {
   if (message.sender === 'system') {
     return (
       <div class="system" data-sender="system" data-status="sent">
+        <p class="sr-only">{strings.senders.system}</p>
         <p class="text">{message.content}</p>
         <p class="meta">
           <time dateTime={message.timestamp}>{time}</time>

@@ -4,7 +4,7 @@
  */
 const css = `
 :host{all:initial!important}
-.widget{color-scheme:light;font:400 15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#1d2330;text-align:start;-webkit-font-smoothing:antialiased;--cw-muted:#596273;--cw-soft:#f0f2f5;--cw-line:#e3e6eb;--cw-error:#b42318}
+.widget{color-scheme:light;font:400 15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif,"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji";color:#1d2330;text-align:start;-webkit-font-smoothing:antialiased;--cw-muted:#596273;--cw-soft:#f0f2f5;--cw-line:#e3e6eb;--cw-error:#b42318}
 *,*::before,*::after{box-sizing:border-box}
 p,h2{margin:0}
 button,textarea{font:inherit;color:inherit;letter-spacing:inherit}
