@@ -42,6 +42,21 @@ export class AdminAccountsService {
     return admin && !admin.disabled ? admin : null;
   }
 
+  /**
+   * Stores a fresh hash of a password just verified against an outdated one (scrypt, or argon2id at other
+   * parameters); skipped when the password changed meanwhile.
+   */
+  async upgradePasswordHash(
+    admin: AdminRecord,
+    password: string,
+  ): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await this.prisma.admin.updateMany({
+      where: { id: admin.id, passwordHash: admin.passwordHash },
+      data: { passwordHash },
+    });
+  }
+
   async count(): Promise<number> {
     return this.prisma.admin.count();
   }

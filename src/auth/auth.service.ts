@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
@@ -13,7 +13,11 @@ import {
   toAdminView,
 } from './dto/admin.view';
 import type { LoginDto } from './dto/login.dto';
-import { UNMATCHABLE_HASH, verifyPassword } from './password-hasher';
+import {
+  needsRehash,
+  UNMATCHABLE_HASH,
+  verifyPassword,
+} from './password-hasher';
 
 export type AdminActor = Extract<Actor, { kind: 'admin' }>;
 
@@ -28,6 +32,7 @@ const IP_BUDGET_FACTOR = 5;
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('Login');
   private readonly failuresByEmail: TokenBucketLimiter;
   private readonly failuresByIp: TokenBucketLimiter;
 
@@ -67,6 +72,7 @@ export class AuthService {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'Wrong email or password');
     }
     this.failuresByEmail.reset(email);
+    await this.upgradeOutdatedHash(admin, dto.password);
     const expiresIn = this.config.get('jwtExpiresInSeconds', { infer: true });
     const accessToken = await this.jwt.signAsync(
       { sub: admin.id, issuedAtMs: Date.now() } satisfies TokenClaims,
@@ -108,6 +114,21 @@ export class AuthService {
     return sender === 'user'
       ? { kind: 'visitor' }
       : toAdminActor(await this.authenticate(token));
+  }
+
+  /** The password was just verified: an outdated hash of it is replaced now, a failure only delays that. */
+  private async upgradeOutdatedHash(
+    admin: AdminRecord,
+    password: string,
+  ): Promise<void> {
+    if (!needsRehash(admin.passwordHash)) return;
+    await this.accounts
+      .upgradePasswordHash(admin, password)
+      .catch((error: Error) =>
+        this.logger.warn(
+          `Could not upgrade a password hash to argon2id: ${error.message}`,
+        ),
+      );
   }
 
   private assertNotLimited(email: string, ipKey: string): void {
