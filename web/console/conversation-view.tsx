@@ -358,6 +358,10 @@ export function ConversationView({
       <div
         class="messages"
         ref={scroller}
+        // Focusable, so the history can be scrolled from the keyboard.
+        tabIndex={0}
+        role="region"
+        aria-label={strings.conversation.messagesLabel}
         onScroll={(event) => {
           const element = event.currentTarget;
           stick.current =

@@ -89,6 +89,7 @@ export const strings = {
     emptyHint: 'Live conversations are people on your site right now.',
     loading: 'Loading conversation…',
     logLabel: (user: string) => `Conversation with ${user}`,
+    messagesLabel: 'Messages',
     loadEarlier: 'Load earlier',
     loadingEarlier: 'Loading…',
     start: 'This is the start of the conversation.',
