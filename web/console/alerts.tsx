@@ -49,7 +49,7 @@ export function useAlerts(
       ]);
       if (currentPermission() !== 'granted' || !document.hidden) return;
       const notification = new Notification(strings.alerts.notificationTitle, {
-        body: detail ? `${text} ${detail}` : text,
+        body: detail ? `${text}\n${detail}` : text,
         tag: sessionId,
       });
       notification.onclick = () => {

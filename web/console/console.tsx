@@ -13,7 +13,7 @@ import { Avatar } from './avatar';
 import { AlertList, useAlerts } from './alerts';
 import { ConversationView } from './conversation-view';
 import { DetailsPanel } from './details-panel';
-import { errorText } from './format';
+import { errorText, userLabel } from './format';
 import { fetchSessionDetails, type SessionDetails } from './session-details';
 import { SessionList } from './session-list';
 import { strings } from './strings';
@@ -309,9 +309,7 @@ export function Console({
                       large
                     />
                     <div>
-                      <h1>
-                        {summary?.user ?? `User-${selectedId.slice(0, 8)}`}
-                      </h1>
+                      <h1>{summary?.user ?? userLabel(selectedId)}</h1>
                       <p class="muted small">
                         {summary?.isActive
                           ? strings.conversation.online

@@ -7,7 +7,7 @@ import type {
   PendingMessage,
   SessionSummary,
 } from '../client';
-import { dayKey, dayLabel, errorText, timeOfDay } from './format';
+import { dayKey, dayLabel, errorText, timeOfDay, userLabel } from './format';
 import { strings } from './strings';
 
 const TYPING_IDLE_MS = 3000;
@@ -101,7 +101,7 @@ function Message({
     >
       <div class={first ? 'message-meta' : 'sr-only'}>
         <span class="message-name">{name}</span>
-        <span aria-hidden="true"> · </span>
+        <span aria-hidden="true">{strings.separator}</span>
         <time class="message-time" dateTime={message.timestamp}>
           {timeOfDay(message.timestamp)}
         </time>
@@ -249,7 +249,7 @@ function Composer({
         {strings.conversation.replyHint}
         {aiEnabled && (
           <>
-            {' · '}
+            {strings.separator}
             {strings.conversation.aiPausesOnReply}
           </>
         )}
@@ -295,7 +295,7 @@ export function ConversationView({
   const [earlierError, setEarlierError] = useState<string | null>(null);
   const visible = usePageVisible();
   const now = Date.now();
-  const user = summary?.user ?? `User-${state.sessionId.slice(0, 8)}`;
+  const user = summary?.user ?? userLabel(state.sessionId);
 
   const lastVisitorMessage = state.messages.findLast(
     (message) => message.sender === 'user',
@@ -431,7 +431,7 @@ export function ConversationView({
           <div class="message outgoing from-ai draft first" data-draft>
             <div class="message-meta">
               <span class="message-name">{strings.conversation.assistant}</span>
-              <span aria-hidden="true"> · </span>
+              <span aria-hidden="true">{strings.separator}</span>
               <span>{strings.conversation.assistantWriting}</span>
             </div>
             <p class="text bubble">

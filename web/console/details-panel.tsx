@@ -230,13 +230,13 @@ export function DetailsPanel({
             {resolved
               ? strings.conversation.statusResolved
               : strings.conversation.statusOpen}
-            {' · '}
+            {strings.separator}
             {summary.isActive
               ? strings.conversation.online
               : strings.conversation.offline}
           </dd>
           <dt>{strings.details.started}</dt>
-          <dd>{details ? dateTime(details.createdAt) : '—'}</dd>
+          <dd>{details ? dateTime(details.createdAt) : strings.none}</dd>
           <dt>{strings.details.browser}</dt>
           <dd>{browser ?? strings.details.unknown}</dd>
           <dt>{strings.details.address}</dt>

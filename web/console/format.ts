@@ -91,6 +91,6 @@ export function browserName(userAgent: string | null): string | null {
           : /Linux/.test(userAgent)
             ? 'Linux'
             : null;
-  if (browser && system) return `${browser} · ${system}`;
+  if (browser && system) return `${browser}${strings.separator}${system}`;
   return browser ?? system ?? userAgent.slice(0, 60);
 }

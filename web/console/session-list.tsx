@@ -118,8 +118,9 @@ function SessionRow({
           >
             {session.user}
             <span class="sr-only">
-              {session.isActive && `, ${strings.inbox.online}`}
-              {unread > 0 && `, ${strings.inbox.unread(unread)}`}
+              {session.isActive && strings.listSeparator + strings.inbox.online}
+              {unread > 0 &&
+                strings.listSeparator + strings.inbox.unread(unread)}
             </span>
           </button>
           <time
@@ -136,7 +137,7 @@ function SessionRow({
           </span>
           {unread > 0 && (
             <span class="unread-badge" aria-hidden="true">
-              {unread > 99 ? '99+' : unread}
+              {strings.inbox.unreadBadge(unread)}
             </span>
           )}
         </span>

@@ -1,6 +1,12 @@
 /** Every string the console shows, in one place so it can be translated. */
 export const strings = {
   appName: 'Agent console',
+  /** Between a name and a time, or a status and presence. */
+  separator: ' · ',
+  /** Between parts of a name read out by screen readers. */
+  listSeparator: ', ',
+  /** A value not known yet. */
+  none: '—',
 
   signIn: {
     title: 'Sign in to the agent console',
@@ -67,6 +73,7 @@ export const strings = {
     noMessages: 'No messages yet',
     online: 'online',
     unread: (count: number) => `${count} unread`,
+    unreadBadge: (count: number) => (count > 99 ? '99+' : String(count)),
     aiOn: 'AI on',
     aiOff: 'AI off',
     assignedTo: (name: string) => `Assigned to ${name}`,
@@ -182,7 +189,6 @@ export const strings = {
     password: 'Password',
     passwordHint: 'At least 12 characters.',
     create: 'Create account',
-    creating: 'Creating…',
     created: (name: string) => `${name} can now sign in.`,
     failed: (message: string) => `That did not work: ${message}`,
   },
