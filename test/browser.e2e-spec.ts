@@ -5,6 +5,7 @@ import request from 'supertest';
 import { FakeAiProvider } from './fakes/fake-ai-provider';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, adminEnv } from './utils/admin';
 import {
+  forgetRefusedConnections,
   launchBrowser,
   openPage,
   screenshot,
@@ -287,6 +288,8 @@ describe('the widget and the console in a real browser', () => {
     ).waitFor({
       timeout: 30_000,
     });
+    forgetRefusedConnections(visitor);
+    forgetRefusedConnections(agent);
     await agentReplies(agent.page, 'Back after the restart.');
     await messageIn(visitor.page, 'admin', 'Back after the restart.').waitFor();
 

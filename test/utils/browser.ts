@@ -78,6 +78,14 @@ export async function openPage(
   return watched;
 }
 
+/** Forgets the errors a page logs while the server is down on purpose (its reconnect attempts are refused). */
+export function forgetRefusedConnections(watched: WatchedPage): void {
+  const kept = watched.errors.filter(
+    (error) => !error.includes('net::ERR_CONNECTION_REFUSED'),
+  );
+  watched.errors.splice(0, watched.errors.length, ...kept);
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS_DIR, `${name}.png`) });
