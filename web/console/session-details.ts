@@ -1,4 +1,5 @@
 import { ChatError, type AgentChat, type SessionSummary } from '../client';
+import { strings } from './strings';
 
 /** `GET /api/admin/sessions/:id`: the summary fields plus what the server observed of the visitor. */
 export interface SessionDetails extends SessionSummary {
@@ -23,19 +24,15 @@ export async function fetchSessionDetails(
       { headers: { authorization: `Bearer ${accessToken}` } },
     );
   } catch {
-    throw new ChatError('UNAVAILABLE', 'The chat server cannot be reached');
+    throw new ChatError('UNAVAILABLE', strings.errors.unreachable);
   }
-  const body = (await response.json().catch(() => null)) as
-    | (SessionDetails & { code?: undefined })
-    | { code?: ChatError['code']; message?: string }
-    | null;
+  const body = (await response.json().catch(() => null)) as unknown;
   if (!response.ok) {
-    const error = new ChatError(
-      body?.code ?? 'INTERNAL',
-      (body as { message?: string } | null)?.message ??
-        `Request failed (${response.status})`,
+    const error = body as { code?: ChatError['code']; message?: string } | null;
+    throw new ChatError(
+      error?.code ?? 'INTERNAL',
+      error?.message ?? strings.errors.requestFailed(response.status),
     );
-    throw error;
   }
   return body as SessionDetails;
 }

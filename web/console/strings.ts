@@ -114,7 +114,7 @@ export const strings = {
     retry: 'Retry',
     discard: 'Discard',
     reply: 'Reply',
-    replyPlaceholder: 'Write a reply… (Enter sends, Shift+Enter adds a line)',
+    replyPlaceholder: 'Write a reply…',
     send: 'Send',
     replyHint: 'Enter sends · Shift+Enter adds a line',
     aiPausesOnReply: 'Replying pauses the assistant for this conversation.',
@@ -195,6 +195,8 @@ export const strings = {
 
   errors: {
     TIMEOUT: 'the server did not answer in time',
+    unreachable: 'the chat server cannot be reached',
+    requestFailed: (status: number) => `the request failed (${status})`,
   },
 } as const;
 
