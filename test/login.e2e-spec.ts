@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID, scrypt } from 'node:crypto';
+import { Agent } from 'node:http';
+import { Logger } from '@nestjs/common';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { AdminAccountsService } from '../src/auth/admin-accounts.service';
@@ -14,6 +16,9 @@ async function legacyScryptHash(password: string): Promise<string> {
   return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/** LOGIN_MAX_ATTEMPTS here; the window is the default 15 minutes, so nothing refills during a test. */
+const BUDGET = 3;
+
 const OWASP_ARGON2ID = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[^$]+\$[^$]+$/;
 
 describe('Signing in', () => {
@@ -22,7 +27,16 @@ describe('Signing in', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    server = await startApp({ ...db.env, ...adminEnv });
+    server = await startApp({
+      ...db.env,
+      ...adminEnv,
+      LOGIN_MAX_ATTEMPTS: String(BUDGET),
+    });
+  });
+
+  afterEach(() => {
+    jest.restoreAllMocks();
+    for (const agent of httpAgents.splice(0)) agent.destroy();
   });
 
   afterAll(async () => {
@@ -31,6 +45,39 @@ describe('Signing in', () => {
   });
 
   const api = () => request(server.url);
+  const httpAgents: Agent[] = [];
+  let nextSubnet = 1;
+
+  /** Loopback addresses of their own (127.0.<n>.x) for one test: the server sees each as a client. */
+  function addresses(): (host: number) => string {
+    const subnet = nextSubnet++;
+    return (host) => `127.0.${subnet}.${host}`;
+  }
+
+  /** POST /api/auth/login from a given source address; resolves to the status. */
+  async function loginFrom(
+    address: string,
+    email: string,
+    password: string,
+  ): Promise<number> {
+    const agent = new Agent({ localAddress: address });
+    httpAgents.push(agent);
+    const response = await api()
+      .post('/api/auth/login')
+      .agent(agent)
+      .send({ email, password });
+    return response.status;
+  }
+
+  function tally(statuses: number[]): Record<number, number> {
+    const counts: Record<number, number> = {};
+    for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
+    return counts;
+  }
+
+  function logged(spy: jest.SpyInstance): string[] {
+    return spy.mock.calls.map(([message]) => String(message));
+  }
 
   async function newAgent() {
     const email = `agent-${randomUUID().slice(0, 8)}@example.com`;
@@ -75,6 +122,102 @@ describe('Signing in', () => {
         .post('/api/auth/login')
         .send({ email: agent.email, password: 'not the password' })
         .expect(401);
+    });
+  });
+  describe('budgets of failed logins', () => {
+    it('never verifies more guesses than the budget, however many arrive at once', async () => {
+      const agent = await newAgent();
+      const from = addresses();
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          loginFrom(from(1), agent.email, 'a wrong guess'),
+        ),
+      );
+      // Every 401 is a password that was verified; the rest were refused before hashing.
+      expect(tally(statuses)).toEqual({ 401: BUDGET, 429: 30 - BUDGET });
+      expect(await loginFrom(from(1), agent.email, agent.password)).toBe(429);
+    });
+
+    it('never verifies more guesses than the budget when they keep coming as answers arrive', async () => {
+      const agent = await newAgent();
+      const from = addresses();
+      // Eight clients, each sending its next guess as soon as the previous one is answered.
+      const clients = Array.from({ length: 8 }, async () => {
+        const statuses: number[] = [];
+        do statuses.push(await loginFrom(from(1), agent.email, 'a guess'));
+        while (statuses.length < 5);
+        return statuses;
+      });
+      const statuses = (await Promise.all(clients)).flat();
+      expect(tally(statuses)).toEqual({ 401: BUDGET, 429: 40 - BUDGET });
+    });
+
+    it('locks the guessing address out, not the owner signing in from elsewhere, and logs both without the password', async () => {
+      const info = jest.spyOn(Logger.prototype, 'log');
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const agent = await newAgent();
+      const from = addresses();
+      const guesses = [];
+      for (let i = 0; i <= BUDGET; i++)
+        guesses.push(
+          await loginFrom(from(66), agent.email, `hunter-guess-${i}`),
+        );
+      expect(guesses).toEqual([...Array<number>(BUDGET).fill(401), 429]);
+
+      expect(await loginFrom(from(1), agent.email, agent.password)).toBe(200);
+
+      const failures = logged(info).filter((m) => m.includes('Failed login'));
+      expect(failures).toHaveLength(BUDGET);
+      const lockouts = logged(warn).filter((m) => m.includes('Login locked'));
+      expect(lockouts).toHaveLength(1);
+      for (const line of [...failures, ...lockouts]) {
+        expect(line).toContain(from(66));
+        expect(line).toContain('at example.com');
+        expect(line).not.toContain(agent.email);
+        expect(line).not.toContain('hunter-guess');
+      }
+      expect(lockouts[0]).toContain('for this account from this address');
+    });
+
+    it('bounds guesses spread over many addresses, and still lets the owner in from where they signed in before', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+      const agent = await newAgent();
+      const from = addresses();
+      expect(await loginFrom(from(1), agent.email, agent.password)).toBe(200);
+
+      // Ten attacking addresses, each within its own budget, spend the account's shared one (10 × BUDGET).
+      const statuses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => i + 100).flatMap((host) =>
+          Array.from({ length: BUDGET }, () =>
+            loginFrom(from(host), agent.email, 'a wrong guess'),
+          ),
+        ),
+      );
+      expect(tally(statuses)).toEqual({ 401: 10 * BUDGET });
+      expect(await loginFrom(from(200), agent.email, 'another guess')).toBe(
+        429,
+      );
+      expect(await loginFrom(from(2), agent.email, agent.password)).toBe(429);
+
+      expect(await loginFrom(from(1), agent.email, agent.password)).toBe(200);
+      expect(
+        logged(warn).filter((m) =>
+          m.includes('for this account from every address'),
+        ),
+      ).toHaveLength(1);
+    });
+
+    it('costs nothing when the password is right', async () => {
+      const agent = await newAgent();
+      const from = addresses();
+      for (let i = 0; i < 3 * BUDGET; i++)
+        expect(await loginFrom(from(1), agent.email, agent.password)).toBe(200);
+      const statuses = await Promise.all(
+        Array.from({ length: 2 * BUDGET }, () =>
+          loginFrom(from(1), agent.email, 'a wrong guess'),
+        ),
+      );
+      expect(tally(statuses)).toEqual({ 401: BUDGET, 429: BUDGET });
     });
   });
 });

@@ -8,6 +8,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { InitialAdmin } from './initial-admin';
 import { resolveJwtSecret } from './jwt-secret';
+import { LoginThrottle } from './login-throttle';
 
 /** Agent accounts, login and access tokens. */
 @Module({
@@ -25,7 +26,13 @@ import { resolveJwtSecret } from './jwt-secret';
     }),
   ],
   controllers: [AuthController],
-  providers: [AdminAccountsService, AuthService, AdminAuthGuard, InitialAdmin],
+  providers: [
+    AdminAccountsService,
+    AuthService,
+    AdminAuthGuard,
+    InitialAdmin,
+    LoginThrottle,
+  ],
   exports: [AdminAccountsService, AuthService, AdminAuthGuard],
 })
 export class AuthModule {}

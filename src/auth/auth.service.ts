@@ -4,7 +4,6 @@ import { JwtService } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
 import type { Actor } from '../common/actor';
 import { AppError, ErrorCode } from '../common/errors';
-import { TokenBucketLimiter } from '../common/token-bucket';
 import type { Settings } from '../config/settings';
 import { AdminAccountsService, normalizeEmail } from './admin-accounts.service';
 import {
@@ -13,6 +12,7 @@ import {
   toAdminView,
 } from './dto/admin.view';
 import type { LoginDto } from './dto/login.dto';
+import { LoginThrottle } from './login-throttle';
 import {
   needsRehash,
   UNMATCHABLE_HASH,
@@ -27,51 +27,39 @@ interface TokenClaims {
   issuedAtMs: number;
 }
 
-/** A per-IP budget this many times the per-email one: an office shares one address. */
-const IP_BUDGET_FACTOR = 5;
-
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('Login');
-  private readonly failuresByEmail: TokenBucketLimiter;
-  private readonly failuresByIp: TokenBucketLimiter;
 
   constructor(
     private readonly accounts: AdminAccountsService,
     private readonly jwt: JwtService,
     private readonly config: ConfigService<Settings, true>,
-  ) {
-    const attempts = config.get('loginMaxAttempts', { infer: true });
-    const windowMs = config.get('loginWindowMs', { infer: true });
-    this.failuresByEmail = new TokenBucketLimiter(attempts, windowMs);
-    this.failuresByIp = new TokenBucketLimiter(
-      attempts * IP_BUDGET_FACTOR,
-      windowMs,
-    );
-  }
+    private readonly throttle: LoginThrottle,
+  ) {}
 
   /**
    * Wrong email and wrong password fail alike and take as long (a password is verified either way).
-   * Failed attempts are limited per email and per IP.
+   * The attempt is counted against the login budgets before the password is verified (LoginThrottle).
    */
   async login(
     dto: LoginDto,
     ipAddress: string | undefined,
   ): Promise<LoginResult> {
     const email = normalizeEmail(dto.email);
-    const ipKey = ipAddress ?? 'unknown';
-    this.assertNotLimited(email, ipKey);
-    const admin = await this.accounts.findByEmail(email);
-    const passwordMatches = await verifyPassword(
-      dto.password,
-      admin?.passwordHash ?? UNMATCHABLE_HASH,
+    const attempt = this.throttle.reserve(email, ipAddress ?? 'unknown');
+    const checked = await this.checkPassword(email, dto.password).catch(
+      (error: unknown) => {
+        attempt.abandoned();
+        throw error;
+      },
     );
-    if (!admin || admin.disabled || !passwordMatches) {
-      this.failuresByEmail.take(email);
-      this.failuresByIp.take(ipKey);
+    if (!checked.admin) {
+      attempt.failed(checked.failure);
       throw new AppError(ErrorCode.UNAUTHORIZED, 'Wrong email or password');
     }
-    this.failuresByEmail.reset(email);
+    attempt.succeeded();
+    const { admin } = checked;
     await this.upgradeOutdatedHash(admin, dto.password);
     const expiresIn = this.config.get('jwtExpiresInSeconds', { infer: true });
     const accessToken = await this.jwt.signAsync(
@@ -131,21 +119,20 @@ export class AuthService {
       );
   }
 
-  private assertNotLimited(email: string, ipKey: string): void {
-    for (const check of [
-      this.failuresByEmail.check(email),
-      this.failuresByIp.check(ipKey),
-    ]) {
-      if (!check.allowed) {
-        throw new AppError(
-          ErrorCode.RATE_LIMITED,
-          'Too many failed logins; try again later',
-          {
-            retryAfterMs: check.retryAfterMs,
-          },
-        );
-      }
-    }
+  /** The enabled account with this email and password, or why there is none (for the log only). */
+  private async checkPassword(
+    email: string,
+    password: string,
+  ): Promise<{ admin: AdminRecord } | { admin: null; failure: string }> {
+    const admin = await this.accounts.findByEmail(email);
+    const matches = await verifyPassword(
+      password,
+      admin?.passwordHash ?? UNMATCHABLE_HASH,
+    );
+    if (!admin) return { admin: null, failure: 'no such account' };
+    if (!matches) return { admin: null, failure: 'wrong password' };
+    if (admin.disabled) return { admin: null, failure: 'account disabled' };
+    return { admin };
   }
 }
 

@@ -37,4 +37,20 @@ describe('TokenBucketLimiter', () => {
     limiter.reset('a');
     expect(limiter.check('a').allowed).toBe(true);
   });
+
+  it('giveBack returns a taken token, never above capacity', () => {
+    const limiter = new TokenBucketLimiter(2, 1000, clock);
+    limiter.take('a');
+    limiter.take('a');
+    expect(limiter.check('a').allowed).toBe(false);
+    limiter.giveBack('a');
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+    limiter.giveBack('b');
+    expect([1, 2, 3].map(() => limiter.take('b').allowed)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
 });

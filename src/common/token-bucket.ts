@@ -39,6 +39,12 @@ export class TokenBucketLimiter {
     };
   }
 
+  /** Returns a token taken for something that did not happen after all (never above capacity). */
+  giveBack(key: string): void {
+    const bucket = this.bucket(key);
+    bucket.tokens = Math.min(this.capacity, bucket.tokens + 1);
+  }
+
   reset(key: string): void {
     this.buckets.delete(key);
   }

@@ -291,7 +291,7 @@ export interface Settings {
   maxConnectionsPerIp: number;
   /** POST /api/chat/session and POST /api/chat/message per IP per minute. */
   httpWritesPerMinutePerIp: number;
-  /** Failed logins allowed per email (and five times as many per IP) within loginWindowMs. */
+  /** Failed logins per account from one address within loginWindowMs; LoginThrottle derives the wider budgets. */
   loginMaxAttempts: number;
   loginWindowMs: number;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
