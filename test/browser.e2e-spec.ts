@@ -15,7 +15,10 @@ import {
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 import { startApp, type TestApp } from './utils/test-app';
 
-const WAIT_MS = 10_000;
+/** Upper bounds for what a page waits on, generous for a loaded machine: waits end as soon as it shows. */
+const WAIT_MS = 20_000;
+const SETUP_MS = 120_000;
+const STEP_MS = 60_000;
 const AI_REPLY = 'Our shop is open from 9 to 5, Monday to Saturday.';
 const HOSTILE_VISITOR_TEXT = '<img src=x onerror=alert(1)>';
 const HOSTILE_AGENT_TEXT = '<script>alert(2)</script><b>bold</b>';
@@ -89,6 +92,8 @@ async function startCustomerSite(
   return { server, origin: `http://localhost:${port}` };
 }
 
+jest.setTimeout(STEP_MS);
+
 describe('the widget and the console in a real browser', () => {
   let db: TestDatabase;
   let fake: FakeAiProvider;
@@ -116,7 +121,7 @@ describe('the widget and the console in a real browser', () => {
     };
     server = await start();
     browser = await launchBrowser();
-  });
+  }, SETUP_MS);
 
   afterAll(async () => {
     await browser?.close();
@@ -124,7 +129,7 @@ describe('the widget and the console in a real browser', () => {
     await new Promise((resolve) => customerSite?.server.close(resolve));
     await fake?.close();
     await db?.drop();
-  });
+  }, SETUP_MS);
 
   const everyPage = () => [visitor, agent].filter(Boolean);
 
@@ -261,55 +266,63 @@ describe('the widget and the console in a real browser', () => {
     expect(await seriousAccessibilityViolations(agent.page)).toEqual([]);
   });
 
-  it('catches both pages up after a server restart, losing and doubling nothing', async () => {
-    const port = Number(new URL(server.url).port);
-    await server.close();
-    for (const page of [visitor.page, agent.page]) {
-      await page
-        .getByRole('status')
-        .filter({ hasText: 'Reconnecting' })
-        .first()
-        .waitFor();
-    }
-    await visitorSends(visitor.page, 'Sent while the server was away');
-    await messageIn(visitor.page, 'user', 'Sent while the server was away')
-      .and(visitor.page.locator('[data-status="sending"]'))
-      .waitFor();
-    await screenshot(visitor.page, 'widget-reconnecting');
-
-    server = await start(port);
-    await messageIn(visitor.page, 'user', 'Sent while the server was away')
-      .and(visitor.page.locator('[data-status="sent"]'))
-      .waitFor({ timeout: 30_000 });
-    await messageIn(
-      agent.page,
-      'user',
-      'Sent while the server was away',
-    ).waitFor({
-      timeout: 30_000,
-    });
-    forgetRefusedConnections(visitor);
-    forgetRefusedConnections(agent);
-    await agentReplies(agent.page, 'Back after the restart.');
-    await messageIn(visitor.page, 'admin', 'Back after the restart.').waitFor();
-
-    const stored = await storedContents(server, sessionId);
-    for (const text of [
-      'Where is my order #1234?',
-      'Sent while the server was away',
-      'Back after the restart.',
-    ]) {
-      expect(stored.filter((content) => content === text)).toHaveLength(1);
+  it(
+    'catches both pages up after a server restart, losing and doubling nothing',
+    async () => {
+      const port = Number(new URL(server.url).port);
+      await server.close();
       for (const page of [visitor.page, agent.page]) {
-        expect(
-          await page
-            .getByRole('log')
-            .locator('.text', { hasText: text })
-            .count(),
-        ).toBe(1);
+        await page
+          .getByRole('status')
+          .filter({ hasText: 'Reconnecting' })
+          .first()
+          .waitFor();
       }
-    }
-  }, 90_000);
+      await visitorSends(visitor.page, 'Sent while the server was away');
+      await messageIn(visitor.page, 'user', 'Sent while the server was away')
+        .and(visitor.page.locator('[data-status="sending"]'))
+        .waitFor();
+      await screenshot(visitor.page, 'widget-reconnecting');
+
+      server = await start(port);
+      await messageIn(visitor.page, 'user', 'Sent while the server was away')
+        .and(visitor.page.locator('[data-status="sent"]'))
+        .waitFor({ timeout: 2 * WAIT_MS });
+      await messageIn(
+        agent.page,
+        'user',
+        'Sent while the server was away',
+      ).waitFor({
+        timeout: 2 * WAIT_MS,
+      });
+      forgetRefusedConnections(visitor);
+      forgetRefusedConnections(agent);
+      await agentReplies(agent.page, 'Back after the restart.');
+      await messageIn(
+        visitor.page,
+        'admin',
+        'Back after the restart.',
+      ).waitFor();
+
+      const stored = await storedContents(server, sessionId);
+      for (const text of [
+        'Where is my order #1234?',
+        'Sent while the server was away',
+        'Back after the restart.',
+      ]) {
+        expect(stored.filter((content) => content === text)).toHaveLength(1);
+        for (const page of [visitor.page, agent.page]) {
+          expect(
+            await page
+              .getByRole('log')
+              .locator('.text', { hasText: text })
+              .count(),
+          ).toBe(1);
+        }
+      }
+    },
+    2 * STEP_MS,
+  );
 
   it('works on another allowed origin, styled its own way whatever the page does', async () => {
     const other = await openPage(browser, `${customerSite.origin}/`);

@@ -20,6 +20,7 @@ import type { SessionExport } from '../../src/sessions/dto/session.view';
 import { Conversation, type Draft, type PendingMessage } from './conversation';
 import { Emitter } from './emitter';
 import { ChatError } from './errors';
+import { catchUp, sendPending, TypingIndicator } from './delivery';
 import { newClientMessageId } from './ids';
 import { PROTOCOL_VERSION, TypedSocket } from './typed-socket';
 import type { ConnectionState } from './visitor-chat';
@@ -213,8 +214,6 @@ export interface AgentConversationState {
 }
 
 const PAGE = 50;
-const CATCH_UP_PAGE = 200;
-const TYPING_EXPIRY_MS = 8000;
 
 /** One session as an agent works it: history, live messages, the AI draft, typing and replies. */
 export class AgentConversation extends Emitter<{
@@ -223,8 +222,7 @@ export class AgentConversation extends Emitter<{
   private readonly conversation: Conversation;
   private readonly unsubscribe: (() => void)[] = [];
   private aiTyping = false;
-  private visitorTyping = false;
-  private visitorTypingTimer?: ReturnType<typeof setTimeout>;
+  private readonly visitorTyping = new TypingIndicator(() => this.changed());
   private hasEarlier = false;
   private loaded = false;
   private readByVisitorUpTo: string | null = null;
@@ -245,7 +243,7 @@ export class AgentConversation extends Emitter<{
       pending: this.conversation.pending,
       draft: this.conversation.draft,
       aiTyping: this.aiTyping,
-      visitorTyping: this.visitorTyping,
+      visitorTyping: this.visitorTyping.isTyping,
       hasEarlier: this.hasEarlier,
       loaded: this.loaded,
       readByVisitorUpTo: this.readByVisitorUpTo,
@@ -259,7 +257,13 @@ export class AgentConversation extends Emitter<{
     await socket.request(AdminEvent.JoinSession, { sessionId: this.sessionId });
     const latest = this.conversation.latestId;
     if (latest) {
-      await this.catchUp(latest);
+      await catchUp(this.conversation, latest, (after, limit) =>
+        socket.request(AdminEvent.GetMessages, {
+          sessionId: this.sessionId,
+          after,
+          limit,
+        }),
+      );
     } else {
       const page = await socket.request(AdminEvent.GetMessages, {
         sessionId: this.sessionId,
@@ -278,7 +282,7 @@ export class AgentConversation extends Emitter<{
 
   close(): void {
     for (const stop of this.unsubscribe) stop();
-    clearTimeout(this.visitorTypingTimer);
+    this.visitorTyping.set(false);
     if (this.agent.socket.connected) {
       this.agent.socket
         .request(AdminEvent.LeaveSession, { sessionId: this.sessionId })
@@ -341,7 +345,7 @@ export class AgentConversation extends Emitter<{
       if (!mine(message.sessionId)) return;
       const added = this.conversation.addMessages([message]);
       if (added.some((entry) => entry.sender === 'user'))
-        this.setVisitorTyping(false);
+        this.visitorTyping.set(false);
       if (added.length > 0) this.changed();
     };
     this.unsubscribe.push(
@@ -360,7 +364,7 @@ export class AgentConversation extends Emitter<{
       }),
       socket.on(AdminServerEvent.UserTyping, ({ sessionId, isTyping }) => {
         if (!mine(sessionId)) return;
-        this.setVisitorTyping(isTyping);
+        this.visitorTyping.set(isTyping);
         this.changed();
       }),
       socket.on(AdminServerEvent.MessagesRead, ({ sessionId, by, upTo }) => {
@@ -372,7 +376,7 @@ export class AgentConversation extends Emitter<{
         if (state !== 'reconnecting') return;
         this.conversation.endDraft();
         this.aiTyping = false;
-        this.setVisitorTyping(false);
+        this.visitorTyping.set(false);
         this.changed();
       }),
       this.agent.on(
@@ -382,56 +386,22 @@ export class AgentConversation extends Emitter<{
     );
   }
 
-  private async catchUp(after: string): Promise<void> {
-    let cursor = after;
-    for (;;) {
-      const page = await this.agent.socket.request(AdminEvent.GetMessages, {
-        sessionId: this.sessionId,
-        after: cursor,
-        limit: CATCH_UP_PAGE,
-      });
-      this.conversation.addMessages(page.messages);
-      const last = page.messages.at(-1);
-      if (!page.hasMore || !last) return;
-      cursor = last.id;
-    }
-  }
-
   private async deliver(clientMessageId: string): Promise<void> {
-    const pending = this.conversation.pending.find(
-      (entry) => entry.clientMessageId === clientMessageId,
-    );
     const socket = this.agent.socket;
-    if (!pending || !socket.connected) return;
-    try {
-      const { message } = await socket.request(AdminEvent.AdminMessage, {
-        sessionId: this.sessionId,
-        content: pending.content,
-        clientMessageId,
-      });
-      this.conversation.addMessages([message]);
-    } catch (error) {
-      if (!socket.connected) return;
-      this.conversation.setPending(
-        clientMessageId,
-        'failed',
-        error instanceof ChatError
-          ? error
-          : new ChatError('INTERNAL', 'Something went wrong'),
-      );
-    }
-    this.changed();
-  }
-
-  private setVisitorTyping(typing: boolean): void {
-    clearTimeout(this.visitorTypingTimer);
-    this.visitorTyping = typing;
-    if (typing) {
-      this.visitorTypingTimer = setTimeout(() => {
-        this.visitorTyping = false;
-        this.changed();
-      }, TYPING_EXPIRY_MS);
-    }
+    const changed = await sendPending(
+      this.conversation,
+      clientMessageId,
+      socket,
+      async ({ content }) => {
+        const { message } = await socket.request(AdminEvent.AdminMessage, {
+          sessionId: this.sessionId,
+          content,
+          clientMessageId,
+        });
+        return message;
+      },
+    );
+    if (changed) this.changed();
   }
 
   private changed(): void {

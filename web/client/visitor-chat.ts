@@ -10,6 +10,7 @@ import type { SessionView } from '../../src/sessions/dto/session.view';
 import { Conversation, type Draft, type PendingMessage } from './conversation';
 import { Emitter } from './emitter';
 import { ChatError } from './errors';
+import { catchUp, sendPending, TypingIndicator } from './delivery';
 import { newClientMessageId } from './ids';
 import { PROTOCOL_VERSION, TypedSocket } from './typed-socket';
 
@@ -59,9 +60,6 @@ export interface VisitorChatOptions {
 
 const DEFAULT_MESSAGE_MAX_LENGTH = 4000;
 const TYPING_IDLE_MS = 3000;
-/** Typing indicators whose "stopped" event was lost still end. */
-const TYPING_EXPIRY_MS = 8000;
-const CATCH_UP_PAGE = 200;
 const BIND_RETRY_MS = 1000;
 const BIND_RETRY_MAX_MS = 15_000;
 
@@ -76,8 +74,7 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
   private session: VisitorSession | null = null;
   private connection: ConnectionState = 'connecting';
   private aiTyping = false;
-  private agentTyping = false;
-  private agentTypingTimer?: ReturnType<typeof setTimeout>;
+  private readonly agentTyping = new TypingIndicator(() => this.changed());
   private hasEarlier = false;
   private readByAgentUpTo: string | null = null;
   private typingSince: number | null = null;
@@ -116,7 +113,7 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
       pending: this.conversation?.pending ?? [],
       draft: this.conversation?.draft ?? null,
       aiTyping: this.aiTyping,
-      agentTyping: this.agentTyping,
+      agentTyping: this.agentTyping.isTyping,
       hasEarlier: this.hasEarlier,
       readByAgentUpTo: this.readByAgentUpTo,
     };
@@ -134,7 +131,7 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
 
   close(): void {
     this.socket.raw.disconnect();
-    clearTimeout(this.agentTypingTimer);
+    this.agentTyping.set(false);
     clearTimeout(this.typingIdleTimer);
   }
 
@@ -243,7 +240,7 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
       // A reply cut off by the disconnect will be committed whole, or not at all: drop the draft.
       this.conversation?.endDraft();
       this.aiTyping = false;
-      this.setAgentTyping(false);
+      this.agentTyping.set(false);
       this.typingSince = null;
       this.changed();
     });
@@ -251,7 +248,7 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
       const conversation = this.conversation;
       if (message.sessionId !== conversation?.sessionId) return;
       for (const added of conversation.addMessages([message])) {
-        if (added.sender === 'admin') this.setAgentTyping(false);
+        if (added.sender === 'admin') this.agentTyping.set(false);
         this.emit('message', added);
       }
       this.changed();
@@ -269,7 +266,7 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
     });
     socket.on(WidgetServerEvent.AdminTyping, ({ sessionId, isTyping }) => {
       if (sessionId !== this.conversation?.sessionId) return;
-      this.setAgentTyping(isTyping);
+      this.agentTyping.set(isTyping);
       this.changed();
     });
     socket.on(WidgetServerEvent.MessagesRead, ({ sessionId, by, upTo }) => {
@@ -306,7 +303,15 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
       this.storage?.setItem(this.storageKey, init.sessionId);
       conversation.addMessages(init.messages);
       if (!known) this.hasEarlier = init.messages.length >= 50;
-      if (previousLatest) await this.catchUp(conversation, previousLatest);
+      if (previousLatest) {
+        await catchUp(conversation, previousLatest, (after, limit) =>
+          this.socket.request(WidgetEvent.Sync, {
+            sessionId: conversation.sessionId,
+            after,
+            limit,
+          }),
+        );
+      }
       this.connection = 'online';
       this.changed();
       for (const pending of conversation.pending) {
@@ -328,40 +333,23 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
     }
   }
 
-  private async catchUp(conversation: Conversation, after: string) {
-    let cursor = after;
-    for (;;) {
-      const page = await this.socket.request(WidgetEvent.Sync, {
-        sessionId: conversation.sessionId,
-        after: cursor,
-        limit: CATCH_UP_PAGE,
-      });
-      conversation.addMessages(page.messages);
-      const last = page.messages.at(-1);
-      if (!page.hasMore || !last) return;
-      cursor = last.id;
-    }
-  }
-
   private async deliver(clientMessageId: string): Promise<void> {
     const conversation = this.conversation;
-    const pending = conversation?.pending.find(
-      (entry) => entry.clientMessageId === clientMessageId,
+    if (!conversation) return;
+    const changed = await sendPending(
+      conversation,
+      clientMessageId,
+      this.socket,
+      async ({ content }) => {
+        const { message } = await this.socket.request(WidgetEvent.UserMessage, {
+          sessionId: conversation.sessionId,
+          content,
+          clientMessageId,
+        });
+        return message;
+      },
     );
-    if (!conversation || !pending || !this.socket.connected) return;
-    try {
-      const { message } = await this.socket.request(WidgetEvent.UserMessage, {
-        sessionId: conversation.sessionId,
-        content: pending.content,
-        clientMessageId,
-      });
-      conversation.addMessages([message]);
-    } catch (error) {
-      // Lost with the connection: the reconnect resends it with the same id.
-      if (!this.socket.connected) return;
-      conversation.setPending(clientMessageId, 'failed', asChatError(error));
-    }
-    this.changed();
+    if (changed) this.changed();
   }
 
   private relayTyping(isTyping: boolean): void {
@@ -370,17 +358,6 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
     this.socket
       .request(WidgetEvent.Typing, { sessionId, isTyping })
       .catch(() => undefined);
-  }
-
-  private setAgentTyping(typing: boolean): void {
-    clearTimeout(this.agentTypingTimer);
-    this.agentTyping = typing;
-    if (typing) {
-      this.agentTypingTimer = setTimeout(() => {
-        this.agentTyping = false;
-        this.changed();
-      }, TYPING_EXPIRY_MS);
-    }
   }
 
   private requireConversation(): Conversation {
@@ -393,12 +370,6 @@ export class VisitorChat extends Emitter<VisitorChatEvents> {
   private changed(): void {
     this.emit('change', this.state);
   }
-}
-
-function asChatError(error: unknown): ChatError {
-  return error instanceof ChatError
-    ? error
-    : new ChatError('INTERNAL', 'Something went wrong');
 }
 
 function defaultStorage(): StoredValues | null {
