@@ -2,13 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/client/runtime/client';
-import { Pool } from 'pg';
+import { Pool, type QueryConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Settings } from '../config/settings';
 
 /** A plain SQL session on one connection, for work Prisma does not do (migrations, advisory locks). */
 export interface SqlSession {
-  query<Row>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** `timeoutMs` replaces the usual answer deadline, for a statement that waits on purpose (a lock). */
+  query<Row>(
+    sql: string,
+    params?: unknown[],
+    options?: { timeoutMs?: number },
+  ): Promise<Row[]>;
   /** Runs a script of several statements. */
   exec(sql: string): Promise<void>;
 }
@@ -56,8 +61,18 @@ function openPostgres(connectionString: string): DatabaseConnection {
       const client = await pool.connect();
       try {
         return await work({
-          query: async <Row>(sql: string, params?: unknown[]) =>
-            (await client.query(sql, params)).rows as Row[],
+          query: async <Row>(
+            sql: string,
+            params?: unknown[],
+            options?: { timeoutMs?: number },
+          ) =>
+            (
+              await client.query({
+                text: sql,
+                values: params,
+                ...(options?.timeoutMs && { query_timeout: options.timeoutMs }),
+              } as QueryConfig)
+            ).rows as Row[],
           exec: async (sql) => {
             await client.query(sql);
           },

@@ -6,8 +6,14 @@ import type { SqlSession } from './database-connection';
 
 export const MIGRATIONS_DIR = resolve(__dirname, '../../prisma/migrations');
 
-/** Any constant works; it only has to be the same for every instance of this app. */
-const MIGRATION_LOCK_KEY = 4_172_019_551;
+/**
+ * Prisma's own key (`prisma migrate deploy` takes `pg_advisory_lock(72707369)`), so a release running Prisma's
+ * migrations and an instance of this app starting at the same time wait for each other.
+ */
+export const MIGRATION_LOCK_KEY = 72_707_369;
+const MIGRATION_LOCK_WAIT_MS = 10 * 60_000;
+/** PostgreSQL's lock_not_available, raised when lock_timeout runs out. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 interface AppliedMigration {
   migration_name: string;
@@ -29,7 +35,8 @@ export class MigrationError extends Error {
 /**
  * Applies the pending migrations of prisma/migrations and records them in Prisma's own
  * `_prisma_migrations` table, so `prisma migrate deploy` agrees with it wherever Prisma's engine exists.
- * An advisory lock keeps two instances starting together from applying the same file twice.
+ * An advisory lock, Prisma's, keeps two instances starting together (or an instance and `prisma migrate
+ * deploy`) from applying the same file twice.
  */
 export async function applyMigrations(
   session: SqlSession,
@@ -37,7 +44,7 @@ export async function applyMigrations(
   logger = new Logger('Migrations'),
 ): Promise<string[]> {
   const files = readMigrationFiles(migrationsDir);
-  await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  await lockMigrations(session, logger);
   try {
     await session.exec(CREATE_MIGRATIONS_TABLE);
     const applied = await session.query<AppliedMigration>(
@@ -51,6 +58,40 @@ export async function applyMigrations(
     return pending.map((migration) => migration.name);
   } finally {
     await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+  }
+}
+
+/**
+ * Waits for the lock as long as another migration may reasonably take (an index on a large table), rather
+ * than the usual answer deadline; the database server gives up waiting at the same time as this client.
+ */
+async function lockMigrations(
+  session: SqlSession,
+  logger: Logger,
+): Promise<void> {
+  const [{ locked }] = await session.query<{ locked: boolean }>(
+    'SELECT pg_try_advisory_lock($1) AS locked',
+    [MIGRATION_LOCK_KEY],
+  );
+  if (locked) return;
+  logger.warn(
+    `Waiting for the migration lock (pg_advisory_lock(${MIGRATION_LOCK_KEY})): prisma migrate deploy or another instance is migrating this database`,
+  );
+  await session.query("SELECT set_config('lock_timeout', $1, false)", [
+    `${MIGRATION_LOCK_WAIT_MS}ms`,
+  ]);
+  try {
+    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY], {
+      timeoutMs: MIGRATION_LOCK_WAIT_MS + 5000,
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === LOCK_NOT_AVAILABLE)
+      throw new MigrationError(
+        `Another process held the migration lock (pg_advisory_lock(${MIGRATION_LOCK_KEY})) for ${MIGRATION_LOCK_WAIT_MS / 60_000} minutes; start again once its migration has finished`,
+      );
+    throw error;
+  } finally {
+    await session.exec('RESET lock_timeout');
   }
 }
 
