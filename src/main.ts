@@ -9,6 +9,7 @@ import {
   loadSettingsFromProcess,
   type Settings,
 } from './config/settings';
+import { DatabaseStartError } from './prisma/prisma.errors';
 
 const LOG_LEVELS: LogLevel[] = [
   'fatal',
@@ -67,4 +68,9 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // An unreachable or busy database is the operator's to fix: one line that says how, not a stack trace.
+  if (!(error instanceof DatabaseStartError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -22,6 +23,7 @@ const STEP_MS = 60_000;
 const AI_REPLY = 'Our shop is open from 9 to 5, Monday to Saturday.';
 const HOSTILE_VISITOR_TEXT = '<img src=x onerror=alert(1)>';
 const HOSTILE_AGENT_TEXT = '<script>alert(2)</script><b>bold</b>';
+const NEW_AGENT_PASSWORD = 'a long and unusual passphrase';
 
 /** The widget, inside the shadow root of <chat-widget> (Playwright's CSS reaches into open shadow roots). */
 const widget = (page: Page) => page.locator('chat-widget');
@@ -44,9 +46,13 @@ function messageIn(page: Page, sender: string, text: string): Locator {
     .filter({ has: page.locator('.text', { hasText: text }) });
 }
 
-async function signInToConsole(page: Page): Promise<void> {
-  await page.getByLabel('Email').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+async function signInToConsole(
+  page: Page,
+  email = ADMIN_EMAIL,
+  password = ADMIN_PASSWORD,
+): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('tab', { name: 'Live' }).waitFor();
 }
@@ -350,6 +356,47 @@ describe('the widget and the console in a real browser', () => {
     } finally {
       await other.page.context().close();
     }
+  });
+
+  it('lets an admin export a conversation and manage accounts; a disabled agent is returned to sign-in', async () => {
+    const download = agent.page.waitForEvent('download');
+    await agent.page.getByRole('button', { name: 'Export' }).click();
+    const exported = JSON.parse(
+      readFileSync(await (await download).path(), 'utf8'),
+    ) as { session: { id: string }; messages: { content: string }[] };
+    expect(exported.session.id).toBe(sessionId);
+    expect(exported.messages.map(({ content }) => content)).toContain(
+      'Where is my order #1234?',
+    );
+
+    await agent.page.getByRole('button', { name: 'Accounts' }).click();
+    await agent.page.getByRole('textbox', { name: 'Name' }).fill('Ada');
+    await agent.page
+      .getByRole('textbox', { name: 'Email' })
+      .fill('ada@example.com');
+    await agent.page.getByLabel('Password').fill(NEW_AGENT_PASSWORD);
+    await agent.page.getByRole('button', { name: 'Create account' }).click();
+    await agent.page.getByText('Ada can now sign in.').waitFor();
+
+    const colleague = await openPage(browser, `${server.url}/console`);
+    try {
+      colleague.page.setDefaultTimeout(WAIT_MS);
+      await signInToConsole(
+        colleague.page,
+        'ada@example.com',
+        NEW_AGENT_PASSWORD,
+      );
+      expect(
+        await colleague.page.getByRole('button', { name: 'Accounts' }).count(),
+      ).toBe(0);
+
+      await agent.page.getByRole('button', { name: 'Disable Ada' }).click();
+      await colleague.page.getByRole('button', { name: 'Sign in' }).waitFor();
+      expect(colleague.errors).toEqual([]);
+    } finally {
+      await colleague.page.context().close();
+    }
+    await agent.page.getByRole('button', { name: 'Conversations' }).click();
   });
 
   it('fills a narrow phone screen', async () => {

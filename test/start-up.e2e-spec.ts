@@ -1,10 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
+import { type EntryProcess, freePort, spawnEntry } from './utils/app-process';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
+const STACK_TRACE = /\n\s+at .+:\d+:\d+/;
 /** The key `prisma migrate deploy` locks while it migrates. */
 const PRISMA_MIGRATION_LOCK = 72707369;
 const WAIT_BOUND_MS = 30_000;
+
+describe('Start-up with the database unreachable', () => {
+  let server: EntryProcess | undefined;
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chat-test-'));
+  });
+
+  afterEach(async () => {
+    await server?.dispose();
+    server = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints one line naming where the database was expected, no stack trace, and exits non-zero', async () => {
+    const closedPort = await freePort();
+    server = spawnEntry('main.js', {
+      DATA_DIR: dataDir,
+      DATABASE_URL: `postgresql://chat:secret-password@127.0.0.1:${closedPort}/chat`,
+      PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    });
+    expect(await server.exited).toBe(1);
+    const output = server.output();
+    expect(output).toContain(
+      `Cannot connect to the database at 127.0.0.1:${closedPort}/chat: connection refused. Check DATABASE_URL`,
+    );
+    expect(output).not.toMatch(STACK_TRACE);
+    expect(output).not.toContain('secret-password');
+  }, 60_000);
+});
 
 // Another connection can hold a lock only on a database server; the embedded database has one connection.
 const describeWithServer = process.env.TEST_DATABASE_URL

@@ -8,6 +8,7 @@ import {
   InvalidSettingError,
   loadSettingsFromProcess,
 } from '../config/settings';
+import { DatabaseStartError } from '../prisma/prisma.errors';
 import { PrismaModule } from '../prisma/prisma.module';
 import { AdminAccountsService } from './admin-accounts.service';
 import { AgentAccountDto } from './dto/agent.dto';
@@ -57,10 +58,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message =
-    error instanceof InvalidSettingError || error instanceof AppError
-      ? (error as Error).message
-      : `Could not create the account: ${String(error)}`;
-  new Logger('Admin').error(message);
+  if (error instanceof DatabaseStartError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    new Logger('Admin').error(
+      error instanceof InvalidSettingError || error instanceof AppError
+        ? error.message
+        : `Could not create the account: ${String(error)}`,
+    );
+  }
   process.exitCode = 1;
 });

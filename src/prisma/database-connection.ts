@@ -5,6 +5,7 @@ import type { SqlDriverAdapterFactory } from '@prisma/client/runtime/client';
 import { Pool, type QueryConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Settings } from '../config/settings';
+import { DatabaseUnreachableError } from './prisma.errors';
 
 /** A plain SQL session on one connection, for work Prisma does not do (migrations, advisory locks). */
 export interface SqlSession {
@@ -22,6 +23,11 @@ export interface SqlSession {
 export interface DatabaseConnection {
   readonly kind: 'postgresql' | 'embedded';
   readonly adapter: SqlDriverAdapterFactory;
+  /**
+   * Opens the database, or throws a DatabaseStartError saying why not: PostgreSQL is reached once; the
+   * embedded database finishes opening its folder.
+   */
+  open(): Promise<void>;
   /** One statement on any pooled connection. */
   query<Row>(sql: string, params: unknown[]): Promise<Row[]>;
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
@@ -55,6 +61,13 @@ function openPostgres(connectionString: string): DatabaseConnection {
   return {
     kind: 'postgresql',
     adapter: new PrismaPg(pool),
+    async open() {
+      try {
+        (await pool.connect()).release();
+      } catch (error) {
+        throw unreachable(connectionString, error);
+      }
+    },
     query: <Row>(sql: string, params: unknown[]) =>
       pool.query(sql, params).then(({ rows }) => rows as Row[]),
     async withSession(work) {
@@ -91,6 +104,7 @@ function openEmbedded(dataDir: string): DatabaseConnection {
   return {
     kind: 'embedded',
     adapter: new PrismaPGlite(db),
+    open: () => db.waitReady,
     query: async <Row>(sql: string, params: unknown[]) =>
       (await db.query<Row>(sql, params)).rows,
     withSession: (work) =>
@@ -104,3 +118,39 @@ function openEmbedded(dataDir: string): DatabaseConnection {
     close: () => db.close(),
   };
 }
+
+/** One line that names where the database was expected, never the password. */
+function unreachable(
+  connectionString: string,
+  error: unknown,
+): DatabaseUnreachableError {
+  let where = 'DATABASE_URL';
+  try {
+    const url = new URL(connectionString);
+    where = `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    // pg accepted a string URL cannot parse; say only which setting it was.
+  }
+  const failure = error as Error & {
+    code?: string;
+    errors?: { code?: string }[];
+  };
+  const code = failure.code ?? failure.errors?.[0]?.code;
+  const reason =
+    (code && CONNECT_FAILURES[code]) ??
+    (/timeout/i.test(failure.message)
+      ? `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`
+      : failure.message);
+  return new DatabaseUnreachableError(
+    `Cannot connect to the database at ${where}: ${reason}. Check DATABASE_URL, and that PostgreSQL runs there and accepts this user`,
+  );
+}
+
+const CONNECT_FAILURES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`,
+};

@@ -4,13 +4,15 @@ import {
   loadSettingsFromProcess,
 } from '../config/settings';
 import { openDatabase } from './database-connection';
-import { applyMigrations, MigrationError } from './migrator';
+import { applyMigrations } from './migrator';
+import { DatabaseStartError } from './prisma.errors';
 
 /** `npm run db:migrate`: applies pending migrations without serving. */
 async function main(): Promise<void> {
   const logger = new Logger('Migrations');
   const database = openDatabase(loadSettingsFromProcess());
   try {
+    await database.open();
     const applied = await database.withSession((session) =>
       applyMigrations(session, undefined, logger),
     );
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const known =
-    error instanceof InvalidSettingError || error instanceof MigrationError;
+    error instanceof InvalidSettingError || error instanceof DatabaseStartError;
   new Logger('Migrations').error(
     known ? error.message : 'Migration failed: ' + String(error),
   );

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { SqlSession } from './database-connection';
+import { DatabaseStartError } from './prisma.errors';
 
 export const MIGRATIONS_DIR = resolve(__dirname, '../../prisma/migrations');
 
@@ -28,7 +29,7 @@ interface MigrationFile {
   checksum: string;
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends DatabaseStartError {
   override name = 'MigrationError';
 }
 

@@ -27,6 +27,7 @@ export class PrismaService
   }
 
   async onModuleInit(): Promise<void> {
+    await this.database.open();
     await this.database.withSession((session) => applyMigrations(session));
     await this.$connect();
     this.logger.log(

@@ -15,12 +15,8 @@ import type { RawEnvironment } from '../../src/config/settings';
 const ROOT = join(__dirname, '..', '..');
 const BUILDS = join(ROOT, 'node_modules', '.cache', 'chat-test-builds');
 
-/**
- * The app as its own process, started the way `node dist/main` starts it, for what a test process cannot
- * do to itself: receive SIGTERM and exit. Built with the same compiler Jest uses, in about a second.
- */
-export interface AppProcess {
-  readonly url: string;
+/** One of the app's entry points (the server, a CLI) as its own process, built the way `nest build` lays it out. */
+export interface EntryProcess {
   readonly child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -30,31 +26,55 @@ export interface AppProcess {
   dispose(): Promise<void>;
 }
 
+/**
+ * The app as its own process, started the way `node dist/main` starts it, for what a test process cannot
+ * do to itself: receive SIGTERM and exit. Built with the same compiler Jest uses, in about a second.
+ */
+export interface AppProcess extends EntryProcess {
+  readonly url: string;
+}
+
 export async function startAppProcess(
   env: RawEnvironment,
 ): Promise<AppProcess> {
-  const buildDir = buildApp();
   const port = await freePort();
+  const app = spawnEntry('main.js', { ...env, PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(url, app.exited, app.output);
+  } catch (error) {
+    await app.dispose();
+    throw error;
+  }
+  return { ...app, url };
+}
+
+/**
+ * Starts an entry point of the build (`main.js`, `auth/create-admin.cli.js`…) with these settings and
+ * arguments, without waiting for anything: the caller awaits `exited`, or its own sign of life.
+ */
+export function spawnEntry(
+  entry: string,
+  env: RawEnvironment,
+  args: string[] = [],
+): EntryProcess {
+  const buildDir = buildApp();
   let output = '';
-  const child = spawn(process.execPath, [join(buildDir, 'app', 'main.js')], {
-    cwd: buildDir,
-    env: {
-      PATH: process.env.PATH,
-      LOG_LEVEL: 'log',
-      ...env,
-      PORT: String(port),
+  const child = spawn(
+    process.execPath,
+    [join(buildDir, 'app', entry), ...args],
+    {
+      cwd: buildDir,
+      env: { PATH: process.env.PATH, LOG_LEVEL: 'log', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilServing(url, exited, () => output);
   return {
-    url,
     child,
     output: () => output,
     exited,
@@ -111,7 +131,8 @@ function compile(file: string): string {
   }).code;
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on at the moment it is returned. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
