@@ -1,11 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory } from '@prisma/client/runtime/client';
 import { Pool, type QueryConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Settings } from '../config/settings';
+import { type DataFolderLock, lockDataFolder } from './data-folder-lock';
 import { DatabaseUnreachableError } from './prisma.errors';
+import { createPrivateFolder, makeFolderPrivate } from './private-folder';
 
 /** A plain SQL session on one connection, for work Prisma does not do (migrations, advisory locks). */
 export interface SqlSession {
@@ -25,7 +27,7 @@ export interface DatabaseConnection {
   readonly adapter: SqlDriverAdapterFactory;
   /**
    * Opens the database, or throws a DatabaseStartError saying why not: PostgreSQL is reached once; the
-   * embedded database finishes opening its folder.
+   * embedded database takes its data folder for this process, then opens. Idempotent; queries open too.
    */
   open(): Promise<void>;
   /** One statement on any pooled connection. */
@@ -45,11 +47,14 @@ export function openDatabase(
   settings: Pick<Settings, 'databaseUrl' | 'dataDir'>,
 ): DatabaseConnection {
   return settings.databaseUrl
-    ? openPostgres(settings.databaseUrl)
+    ? openPostgres(settings.databaseUrl, settings.dataDir)
     : openEmbedded(settings.dataDir);
 }
 
-function openPostgres(connectionString: string): DatabaseConnection {
+function openPostgres(
+  connectionString: string,
+  dataDir: string,
+): DatabaseConnection {
   const pool = new Pool({
     connectionString,
     max: 10,
@@ -62,6 +67,8 @@ function openPostgres(connectionString: string): DatabaseConnection {
     kind: 'postgresql',
     adapter: new PrismaPg(pool),
     async open() {
+      // On PostgreSQL the data folder only holds the generated JWT secret, if anything.
+      if (existsSync(dataDir)) makeFolderPrivate(dataDir);
       try {
         (await pool.connect()).release();
       } catch (error) {
@@ -99,23 +106,57 @@ function openPostgres(connectionString: string): DatabaseConnection {
 }
 
 function openEmbedded(dataDir: string): DatabaseConnection {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new PGlite(dataDir);
+  let db: PGlite | undefined;
+  let lock: DataFolderLock | undefined;
+  let opening: Promise<PGlite> | undefined;
+  const open = () =>
+    (opening ??= (async () => {
+      createPrivateFolder(dataDir);
+      // Before PGlite touches a file: two processes on one folder would each overwrite the other's writes.
+      lock = lockDataFolder(dataDir);
+      try {
+        makeFolderPrivate(dataDir);
+        const pglite = new PGlite(dataDir);
+        await pglite.waitReady;
+        // A new database's files are written world-readable: make them private before serving.
+        makeFolderPrivate(dataDir);
+        db = pglite;
+        return pglite;
+      } catch (error) {
+        lock.release();
+        throw error;
+      }
+    })());
+  const session: SqlSession = {
+    query: async <Row>(sql: string, params?: unknown[]) =>
+      (await (db ?? (await open())).query<Row>(sql, params)).rows,
+    exec: async (sql) => {
+      await (db ?? (await open())).exec(sql);
+    },
+  };
   return {
     kind: 'embedded',
-    adapter: new PrismaPGlite(db),
-    open: () => db.waitReady,
-    query: async <Row>(sql: string, params: unknown[]) =>
-      (await db.query<Row>(sql, params)).rows,
-    withSession: (work) =>
-      work({
-        query: async <Row>(sql: string, params?: unknown[]) =>
-          (await db.query<Row>(sql, params)).rows,
-        exec: async (sql) => {
-          await db.exec(sql);
-        },
-      }),
-    close: () => db.close(),
+    adapter: {
+      provider: 'postgres',
+      adapterName: 'pglite-prisma-adapter',
+      connect: async () => new PrismaPGlite(await open()).connect(),
+    },
+    open: async () => {
+      await open();
+    },
+    query: (sql, params) => session.query(sql, params),
+    withSession: async (work) => {
+      await open();
+      return work(session);
+    },
+    async close() {
+      const pglite = await opening?.catch(() => undefined);
+      try {
+        await pglite?.close();
+      } finally {
+        if (pglite) lock?.release();
+      }
+    },
   };
 }
 

@@ -14,6 +14,8 @@ import type { RawEnvironment } from '../../src/config/settings';
 
 const ROOT = join(__dirname, '..', '..');
 const BUILDS = join(ROOT, 'node_modules', '.cache', 'chat-test-builds');
+/** Opening the embedded database takes seconds, and far longer on a loaded two-core machine. */
+const START_BOUND_MS = 120_000;
 
 /** One of the app's entry points (the server, a CLI) as its own process, built the way `nest build` lays it out. */
 export interface EntryProcess {
@@ -41,7 +43,7 @@ export async function startAppProcess(
   const app = spawnEntry('main.js', { ...env, PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilServing(url, app.exited, app.output);
+    await waitUntilServing(url, app.exited, () => app.output());
   } catch (error) {
     await app.dispose();
     throw error;
@@ -148,7 +150,7 @@ async function waitUntilServing(
   exited: Promise<number | null>,
   output: () => string,
 ): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + START_BOUND_MS;
   let gone = false;
   void exited.then(() => (gone = true));
   while (Date.now() < deadline && !gone) {
