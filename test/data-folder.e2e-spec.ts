@@ -296,16 +296,19 @@ describe('The data folder', () => {
   );
 
   it(
-    'is made private again at the next start when modes were loosened meanwhile',
+    'is made private again at the next start when modes were loosened meanwhile, leaving files it did not write',
     async () => {
       server = await startApp({ ...db.env, DATA_DIR: dataDir });
       await server.close();
       server = undefined;
       loosen(dataDir);
       expect(notPrivate(dataDir)).toContain(`${dataDir} 777`);
+      const foreign = join(dataDir, 'backup.sh');
+      writeFileSync(foreign, '#!/bin/sh\n', { mode: 0o755 });
+      chmodSync(foreign, 0o755);
 
       server = await startApp({ ...db.env, DATA_DIR: dataDir });
-      expect(notPrivate(dataDir)).toEqual([]);
+      expect(notPrivate(dataDir)).toEqual([`${foreign} 755`]);
     },
     IN_PROCESS_TEST_TIMEOUT_MS,
   );

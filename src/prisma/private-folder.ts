@@ -11,17 +11,38 @@ export function createPrivateFolder(dir: string): void {
 }
 
 /**
- * Makes a folder and everything in it private to this user (0700 folders, 0600 files), fixing looser modes
- * left by earlier versions or by hand. The embedded database writes its initial files world-readable and
- * world-writable, and the folder holds every conversation and the accounts: no other local user may read it.
- * Symbolic links are left alone, so nothing outside the folder is changed.
+ * What the app keeps in DATA_DIR: the embedded database's files (PostgreSQL's data folder layout), its lock
+ * and the generated JWT secret. Anything else someone put there is theirs, and left as it is.
  */
-export function makeFolderPrivate(dir: string): void {
-  restrict(dir, FOLDER_MODE);
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) makeFolderPrivate(path);
-    else if (entry.isFile()) restrict(path, FILE_MODE);
+const APP_ENTRY =
+  /^(PG_VERSION|base|global|pg_[a-z_]+(\.conf)?|postgresql(\.auto)?\.conf|postmaster\.(pid|opts)|jwt-secret|app\.lock(\..+)?)$/;
+
+/**
+ * Makes DATA_DIR and what the app keeps in it private to this user (0700 folders, 0600 files), fixing looser
+ * modes left by earlier versions or by hand. The embedded database writes its initial files world-readable
+ * and world-writable, and the folder holds every conversation and the accounts: no other local user may read
+ * them. Symbolic links are left alone, so nothing outside the folder is changed.
+ */
+export function makeFolderPrivate(dataDir: string): void {
+  restrict(dataDir, FOLDER_MODE);
+  for (const entry of readdirSync(dataDir, { withFileTypes: true }))
+    if (APP_ENTRY.test(entry.name)) restrictTree(join(dataDir, entry.name));
+}
+
+function restrictTree(path: string): void {
+  const stat = lstatSafely(path);
+  if (stat?.isFile()) restrict(path, FILE_MODE);
+  if (!stat?.isDirectory()) return;
+  restrict(path, FOLDER_MODE);
+  for (const name of readdirSync(path)) restrictTree(join(path, name));
+}
+
+function lstatSafely(path: string) {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 
