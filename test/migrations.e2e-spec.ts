@@ -352,6 +352,23 @@ describe('migrations match prisma/schema.prisma', () => {
     }
   });
 
+  it('has every index schema.prisma names, with the extension it needs', async () => {
+    const named = [
+      ...readFileSync(SCHEMA_FILE, 'utf8').matchAll(
+        /^\s*@@(?:index|unique)\(.*map:\s*"([^"]+)"/gm,
+      ),
+    ].map(([, name]) => name);
+    expect(named.length).toBeGreaterThan(0);
+    const rows = await prisma.$queryRaw<{ indexname: string }[]>`
+      SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()`;
+    expect(rows.map(({ indexname }) => indexname)).toEqual(
+      expect.arrayContaining(named),
+    );
+    const extensions = await prisma.$queryRaw<{ extname: string }[]>`
+      SELECT extname FROM pg_extension`;
+    expect(extensions.map(({ extname }) => extname)).toContain('pg_trgm');
+  });
+
   it('has each enum type with the values of the generated client', async () => {
     const generated: Record<string, Record<string, string>> = {
       SessionStatus: enums.SessionStatus,

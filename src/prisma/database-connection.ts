@@ -6,6 +6,7 @@ import { Pool, type QueryConfig } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Settings } from '../config/settings';
 import { type DataFolderLock, lockDataFolder } from './data-folder-lock';
+import { EMBEDDED_EXTENSIONS } from './embedded-extensions';
 import { DatabaseUnreachableError } from './prisma.errors';
 import { createPrivateFolder, makeFolderPrivate } from './private-folder';
 
@@ -116,7 +117,7 @@ function openEmbedded(dataDir: string): DatabaseConnection {
       lock = lockDataFolder(dataDir);
       try {
         makeFolderPrivate(dataDir);
-        const pglite = new PGlite(dataDir);
+        const pglite = new PGlite(dataDir, { extensions: EMBEDDED_EXTENSIONS });
         await pglite.waitReady;
         // A new database's files are written world-readable: make them private before serving.
         makeFolderPrivate(dataDir);

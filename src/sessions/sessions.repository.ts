@@ -32,6 +32,33 @@ const LAST_MESSAGE = {
   messages: { select: { content: true }, orderBy: { id: 'desc' }, take: 1 },
 } as const;
 
+/**
+ * Sessions with a message containing $1 (an ILIKE pattern), newest activity first, after the cursor
+ * ($3, $4) and of status $2 when given. The trigram index on messages.content answers the ILIKE, so a
+ * rare word costs a few index pages instead of a read of every message; for a common one the planner
+ * walks the newest sessions and stops at the page's end.
+ */
+export const SEARCH_SESSIONS = `
+  SELECT s.id FROM chat_sessions AS s
+  WHERE s.id IN (SELECT m.session_id FROM messages AS m WHERE m.content ILIKE $1::text)
+    AND ($2::session_status IS NULL OR s.status = $2::session_status)
+    AND ($3::timestamptz IS NULL OR (s.last_activity_at, s.id) < ($3::timestamptz, $4::uuid))
+  ORDER BY s.last_activity_at DESC, s.id DESC
+  LIMIT $5::integer`;
+
+/** The parameters of SEARCH_SESSIONS for a filter with text. */
+export function searchSessionsParams(
+  filter: SessionListFilter & { text: string },
+): unknown[] {
+  return [
+    `%${escapeLikePattern(filter.text)}%`,
+    filter.status ?? null,
+    filter.after?.lastActivityAt ?? null,
+    filter.after?.id ?? null,
+    filter.limit + 1,
+  ];
+}
+
 @Injectable()
 export class SessionsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -78,18 +105,9 @@ export class SessionsRepository {
 
   /** Sessions newest activity first, after the cursor; one more than `limit` tells whether more exist. */
   async findPage(filter: SessionListFilter): Promise<SessionWithLastMessage[]> {
+    if (filter.text) return this.search({ ...filter, text: filter.text });
     const where: Prisma.ChatSessionWhereInput = {
       ...(filter.status && { status: filter.status }),
-      ...(filter.text && {
-        messages: {
-          some: {
-            content: {
-              contains: escapeLikePattern(filter.text),
-              mode: 'insensitive',
-            },
-          },
-        },
-      }),
       ...(filter.after && {
         OR: [
           { lastActivityAt: { lt: filter.after.lastActivityAt } },
@@ -107,6 +125,25 @@ export class SessionsRepository {
       include: LAST_MESSAGE,
     });
     return rows.map(toWithLastMessage);
+  }
+
+  private async search(
+    filter: SessionListFilter & { text: string },
+  ): Promise<SessionWithLastMessage[]> {
+    const hits = await this.prisma.sql<{ id: string }>(
+      SEARCH_SESSIONS,
+      searchSessionsParams(filter),
+    );
+    const rows = await this.prisma.chatSession.findMany({
+      where: { id: { in: hits.map(({ id }) => id) } },
+      include: LAST_MESSAGE,
+    });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return hits.flatMap(({ id }) => {
+      const row = byId.get(id);
+      // Erased between the two queries: simply not listed.
+      return row ? [toWithLastMessage(row)] : [];
+    });
   }
 
   /** Returns whether the value changed, or null when the session does not exist. */
@@ -197,7 +234,7 @@ function toWithLastMessage({
   return { record, lastMessage: messages[0]?.content ?? '' };
 }
 
-/** Prisma's `contains` becomes LIKE without escaping: `%` and `_` in a search must match themselves. */
+/** `%` and `_` in a search must match themselves, and a backslash is ILIKE's escape character. */
 function escapeLikePattern(text: string): string {
   return text.replace(/[\\%_]/g, '\\$&');
 }

@@ -32,6 +32,7 @@ export {
   type AdminServerEvents,
 } from '../../src/realtime/admin.events';
 export type { MessageView, Sender } from '../../src/messages/dto/message.view';
+export { isSearchableText } from '../../src/sessions/dto/search-text';
 export type {
   SessionSummary,
   SessionView,

@@ -73,7 +73,7 @@ export function belongsTo(tab: Tab, session: SessionSummary, me: string) {
  * The server searches message text; a summary only shows the last message, so a session already listed
  * stays listed and a new one joins when its last message (or its label) matches.
  */
-function matchesQuery(session: SessionSummary, query: string): boolean {
+export function matchesQuery(session: SessionSummary, query: string): boolean {
   if (!query) return true;
   const needle = query.toLowerCase();
   return (

@@ -2,11 +2,18 @@ import { useCallback, useEffect, useReducer, useRef } from 'preact/hooks';
 import {
   AdminEvent,
   AdminServerEvent,
+  isSearchableText,
   type AgentChat,
   type SessionSummary,
 } from '../client';
 import { errorText } from './format';
-import { inboxReducer, initialInbox, type InboxState, type Tab } from './inbox';
+import {
+  inboxReducer,
+  initialInbox,
+  matchesQuery,
+  type InboxState,
+  type Tab,
+} from './inbox';
 
 const PAGE_SIZE = 50;
 /** "Mine" filters open sessions here (the server has no assignee filter): read a few pages per click. */
@@ -19,13 +26,32 @@ interface Page {
   nextCursor: string | null;
 }
 
+/**
+ * The server searches message text only for queries it can look up in its index (three letters or digits
+ * in a row); a shorter query filters the page by what the list shows, as the Live tab does.
+ */
 async function fetchPage(
   agent: AgentChat,
   tab: Tab,
   query: string,
   cursor: string | null,
 ): Promise<Page> {
-  const q = query || undefined;
+  if (!query || isSearchableText(query)) {
+    return fetchServerPage(agent, tab, query || undefined, cursor);
+  }
+  const page = await fetchServerPage(agent, tab, undefined, cursor);
+  return {
+    sessions: page.sessions.filter((session) => matchesQuery(session, query)),
+    nextCursor: page.nextCursor,
+  };
+}
+
+async function fetchServerPage(
+  agent: AgentChat,
+  tab: Tab,
+  q: string | undefined,
+  cursor: string | null,
+): Promise<Page> {
   const at = cursor ?? undefined;
   if (tab === 'live') {
     const { sessions } = await agent.socket.request(

@@ -5,6 +5,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   MaxLength,
   MinLength,
   ValidateIf,
@@ -15,6 +16,7 @@ import {
   NullMeansAbsent,
 } from '../../common/dto-fields';
 import { IsPageLimit } from '../../messages/dto/message-page.dto';
+import { SEARCHABLE_TEXT } from './search-text';
 import {
   SESSION_STATUSES,
   type SessionStatus,
@@ -30,12 +32,18 @@ export class ListSessionsQuery {
 
   @ApiPropertyOptional({
     description:
-      'Only sessions with a message containing this text (case-insensitive)',
+      'Only sessions with a message containing this text (case-insensitive). It must contain at least 3 ' +
+      'letters or digits in a row, which the search index needs.',
+    minLength: 3,
+    maxLength: 200,
   })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  @Matches(SEARCHABLE_TEXT, {
+    message: 'q must contain at least 3 letters or digits in a row',
+  })
   q?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
