@@ -254,6 +254,14 @@ describe('The data folder', () => {
     await db.drop();
   });
 
+  /** No JWT_SECRET, so the app generates one in the folder; a known first admin, so nothing is printed. */
+  const env = () => ({
+    ...db.env,
+    DATA_DIR: dataDir,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+  });
+
   /** Every folder and file under dir, with its permission bits, that is not private to its owner. */
   function notPrivate(dir: string): string[] {
     const found: string[] = [];
@@ -283,7 +291,7 @@ describe('The data folder', () => {
   it(
     'is private to the server user after a first start, with the database and the generated JWT secret',
     async () => {
-      server = await startApp({ ...db.env, DATA_DIR: dataDir });
+      server = await startApp(env());
       expect(everything(dataDir)).toContain('jwt-secret');
       if (db.kind === 'embedded') {
         expect(everything(dataDir)).toEqual(
@@ -298,7 +306,7 @@ describe('The data folder', () => {
   it(
     'is made private again at the next start when modes were loosened meanwhile, leaving files it did not write',
     async () => {
-      server = await startApp({ ...db.env, DATA_DIR: dataDir });
+      server = await startApp(env());
       await server.close();
       server = undefined;
       loosen(dataDir);
@@ -307,7 +315,7 @@ describe('The data folder', () => {
       writeFileSync(foreign, '#!/bin/sh\n', { mode: 0o755 });
       chmodSync(foreign, 0o755);
 
-      server = await startApp({ ...db.env, DATA_DIR: dataDir });
+      server = await startApp(env());
       expect(notPrivate(dataDir)).toEqual([`${foreign} 755`]);
     },
     IN_PROCESS_TEST_TIMEOUT_MS,
