@@ -183,6 +183,7 @@ describe('migrations match prisma/schema.prisma', () => {
       assignedAdminId: admin.id,
       adminLastReadMessageId: 9_007_199_254_740_993n,
       unreadCount: 7,
+      messageCount: 1,
       lastActivityAt: new Date('2026-01-02T03:04:06.001Z'),
       createdAt: new Date('2026-01-02T03:04:05.999Z'),
       updatedAt: new Date('2026-01-02T03:04:06.002Z'),
@@ -262,6 +263,7 @@ describe('migrations match prisma/schema.prisma', () => {
     expect(session).toMatchObject({
       status: 'open',
       unreadCount: 0,
+      messageCount: 0,
       adminLastReadMessageId: null,
     });
     const first = await prisma.message.create({

@@ -207,6 +207,13 @@ class EnvironmentVariables {
   @IsInt({ message: 'must be a whole number from 1 to 1000000' })
   @Min(1, { message: 'must be a whole number from 1 to 1000000' })
   @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  SESSION_MAX_MESSAGES?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
   WIDGET_EVENTS_PER_MINUTE?: number;
 
   @IsOptional()
@@ -284,6 +291,8 @@ export interface Settings {
   aiMaxRetries: number;
   aiDefaultEnabled: boolean;
   aiPauseOnAdminReply: boolean;
+  /** Messages a session may hold before visitors' messages are refused. */
+  sessionMaxMessages: number;
   /** Widget events a socket may send per minute (a burst of that many is fine). */
   widgetEventsPerMinute: number;
   /** Widget events all sockets of one IP may send per minute. */
@@ -378,6 +387,7 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiMaxRetries: env.AI_MAX_RETRIES ?? 3,
     aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
     aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
+    sessionMaxMessages: env.SESSION_MAX_MESSAGES ?? 1000,
     widgetEventsPerMinute: env.WIDGET_EVENTS_PER_MINUTE ?? 600,
     widgetEventsPerMinutePerIp: env.WIDGET_EVENTS_PER_MINUTE_PER_IP ?? 6000,
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP ?? 200,

@@ -38,7 +38,9 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Send a message to a session',
     description:
-      'Same validation, idempotency and fan-out as the socket events: the message reaches every live socket of the session.',
+      'Same validation, idempotency and fan-out as the socket events: the message reaches every live socket of the session. ' +
+      "A visitor's message to a session that already holds SESSION_MAX_MESSAGES messages is refused with 409 CONFLICT " +
+      '(`details.maxMessages`): the visitor starts a new conversation.',
   })
   @ApiBearerAuth()
   @ApiCreatedResponse({ type: MessageView })

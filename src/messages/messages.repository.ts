@@ -13,11 +13,14 @@ export interface NewMessage {
   reopen: boolean;
   /** An agent's reply turns the AI off (AI_PAUSE_ON_ADMIN_REPLY). */
   pauseAi: boolean;
+  /** A visitor's message is refused once the session holds this many messages (SESSION_MAX_MESSAGES). */
+  maxMessages: number;
 }
 
 export type InsertOutcome =
   | { kind: 'session-not-found' }
   | { kind: 'duplicate' }
+  | { kind: 'session-full' }
   | {
       kind: 'inserted';
       message: MessageRecord;
@@ -31,6 +34,7 @@ interface InsertRow {
   found_session_id: string;
   previous_status: SessionStatus;
   previous_ai_enabled: boolean;
+  session_full: boolean;
   message_id: string | bigint | null;
   message_created_at: Date | null;
   session_status: SessionStatus | null;
@@ -43,15 +47,18 @@ interface InsertRow {
 /**
  * Inserts a message and updates its session in one statement (one round trip). The session row is
  * locked before the id is drawn from the sequence, so ids within a session follow commit order; a
- * repeated (sessionId, clientMessageId) inserts nothing and leaves the session untouched.
+ * repeated (sessionId, clientMessageId) inserts nothing and leaves the session untouched. A full session
+ * takes no more visitor messages; agents', the assistant's and the system's still go in, so an answer
+ * or a hand-off notice is never lost to the cap.
  */
 const INSERT_MESSAGE = `
   WITH locked AS (
-    SELECT id, status, ai_enabled FROM chat_sessions WHERE id = $1::uuid FOR UPDATE
+    SELECT id, status, ai_enabled, message_count FROM chat_sessions WHERE id = $1::uuid FOR UPDATE
   ), inserted AS (
     INSERT INTO messages (session_id, sender, content, client_message_id, admin_id)
     SELECT locked.id, $2::message_sender, $3::text, $4::text, $5::uuid
     FROM locked
+    WHERE $2::message_sender <> 'user' OR locked.message_count < $8::integer
     ON CONFLICT (session_id, client_message_id) DO NOTHING
     RETURNING id, session_id, created_at
   ), updated AS (
@@ -60,7 +67,8 @@ const INSERT_MESSAGE = `
       updated_at = inserted.created_at,
       status = CASE WHEN $6::boolean THEN 'open'::session_status ELSE s.status END,
       ai_enabled = CASE WHEN $7::boolean THEN false ELSE s.ai_enabled END,
-      unread_count = s.unread_count + CASE WHEN $2::message_sender = 'user' THEN 1 ELSE 0 END
+      unread_count = s.unread_count + CASE WHEN $2::message_sender = 'user' THEN 1 ELSE 0 END,
+      message_count = s.message_count + 1
     FROM inserted
     WHERE s.id = inserted.session_id
     RETURNING s.status, s.ai_enabled, s.assigned_admin_id, s.unread_count, s.last_activity_at
@@ -69,6 +77,7 @@ const INSERT_MESSAGE = `
     locked.id AS found_session_id,
     locked.status AS previous_status,
     locked.ai_enabled AS previous_ai_enabled,
+    ($2::message_sender = 'user' AND locked.message_count >= $8::integer) AS session_full,
     inserted.id AS message_id,
     inserted.created_at AS message_created_at,
     updated.status AS session_status,
@@ -99,9 +108,12 @@ export class MessagesRepository {
       input.adminId,
       input.reopen,
       input.pauseAi,
+      input.maxMessages,
     ]);
     if (!row) return { kind: 'session-not-found' };
-    if (row.message_id === null) return { kind: 'duplicate' };
+    if (row.message_id === null) {
+      return { kind: row.session_full ? 'session-full' : 'duplicate' };
+    }
     const createdAt = row.message_created_at!;
     return {
       kind: 'inserted',

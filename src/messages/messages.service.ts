@@ -109,10 +109,30 @@ export class MessagesService {
       pauseAi:
         sender === 'admin' &&
         this.config.get('aiPauseOnAdminReply', { infer: true }),
+      maxMessages: this.config.get('sessionMaxMessages', { infer: true }),
     });
     switch (outcome.kind) {
       case 'session-not-found':
         throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
+      case 'session-full':
+        // A retry of a message stored before the session filled up still gets its original.
+        if (
+          clientMessageId === null ||
+          !(await this.repository.findByClientMessageId(
+            sessionId,
+            clientMessageId,
+          ))
+        ) {
+          throw this.sessionFull();
+        }
+        return {
+          message: await this.original(
+            sessionId,
+            clientMessageId,
+            sender,
+            content,
+          ),
+        };
       case 'duplicate':
         return {
           message: await this.original(
@@ -198,6 +218,19 @@ export class MessagesService {
   ): Promise<MessageView[]> {
     const page = await this.repository.findBefore(sessionId, undefined, limit);
     return page.records.map(toMessageView);
+  }
+
+  /**
+   * CONFLICT rather than PAYLOAD_TOO_LARGE: the message is fine, the conversation is full, and a shorter
+   * message would be refused just the same. The visitor starts a new conversation.
+   */
+  private sessionFull(): AppError {
+    const maxMessages = this.config.get('sessionMaxMessages', { infer: true });
+    return new AppError(
+      ErrorCode.CONFLICT,
+      `This conversation has reached its limit of ${maxMessages} messages; start a new one`,
+      { maxMessages },
+    );
   }
 
   /** Trims and checks the length in code points: content is refused, never truncated. */
