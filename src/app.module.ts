@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { AiModule } from './ai/ai.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { ClockModule } from './common/clock.module';
 import { RateLimitsModule } from './common/rate-limits.module';
 import { AppConfigModule } from './config/app-config.module';
 import type { Settings } from './config/settings';
@@ -20,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(settings),
+        ClockModule,
         PrismaModule,
         LifecycleModule,
         RealtimeModule,

@@ -211,6 +211,13 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number of days from 1 to 36500' })
+  @Min(1, { message: 'must be a whole number of days from 1 to 36500' })
+  @Max(36500, { message: 'must be a whole number of days from 1 to 36500' })
+  RETENTION_DAYS?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 1000000' })
   @Min(1, { message: 'must be a whole number from 1 to 1000000' })
   @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
@@ -293,6 +300,8 @@ export interface Settings {
   aiPauseOnAdminReply: boolean;
   /** Messages a session may hold before visitors' messages are refused. */
   sessionMaxMessages: number;
+  /** Resolved sessions untouched this many days are erased; undefined keeps them forever. */
+  retentionDays: number | undefined;
   /** Widget events a socket may send per minute (a burst of that many is fine). */
   widgetEventsPerMinute: number;
   /** Widget events all sockets of one IP may send per minute. */
@@ -388,6 +397,7 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
     aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
     sessionMaxMessages: env.SESSION_MAX_MESSAGES ?? 1000,
+    retentionDays: env.RETENTION_DAYS,
     widgetEventsPerMinute: env.WIDGET_EVENTS_PER_MINUTE ?? 600,
     widgetEventsPerMinutePerIp: env.WIDGET_EVENTS_PER_MINUTE_PER_IP ?? 6000,
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP ?? 200,

@@ -135,6 +135,13 @@ export class SessionAdminService {
     this.erased$.next(sessionId);
   }
 
+  /** Erases up to `limit` resolved sessions untouched since `cutoff` (the retention period); returns their ids. */
+  async eraseResolvedBefore(cutoff: Date, limit: number): Promise<string[]> {
+    const erased = await this.repository.eraseResolvedBefore(cutoff, limit);
+    for (const sessionId of erased) this.erased$.next(sessionId);
+    return erased;
+  }
+
   async export(sessionId: string): Promise<SessionExport> {
     const record = await this.repository.findById(sessionId);
     if (!record) throw notFound();

@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { MessagesModule } from '../messages/messages.module';
 import { ChatGateway } from './chat.gateway';
 import { SessionAdminService } from './session-admin.service';
+import {
+  DEFAULT_RETENTION_SCHEDULE,
+  RETENTION_SCHEDULE,
+  SessionRetentionService,
+} from './session-retention.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
@@ -13,6 +18,8 @@ import { WidgetConnections } from './widget-connections';
   providers: [
     SessionsService,
     SessionAdminService,
+    { provide: RETENTION_SCHEDULE, useValue: DEFAULT_RETENTION_SCHEDULE },
+    SessionRetentionService,
     SessionsRepository,
     WidgetConnections,
     ChatGateway,

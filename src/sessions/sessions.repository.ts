@@ -204,6 +204,24 @@ export class SessionsRepository {
     return count > 0;
   }
 
+  /**
+   * Erases up to `limit` resolved sessions last changed before `cutoff`, oldest first, with their messages.
+   * Rows another instance is erasing at the same moment are skipped, not waited for.
+   */
+  async eraseResolvedBefore(cutoff: Date, limit: number): Promise<string[]> {
+    const rows = await this.prisma.sql<{ id: string }>(
+      `DELETE FROM chat_sessions WHERE id IN (
+         SELECT id FROM chat_sessions
+         WHERE status = 'resolved' AND updated_at < $1::timestamptz
+         ORDER BY updated_at
+         LIMIT $2::integer
+         FOR UPDATE SKIP LOCKED
+       ) RETURNING id`,
+      [cutoff, limit],
+    );
+    return rows.map(({ id }) => id);
+  }
+
   allMessages(id: string): Promise<MessageRecord[]> {
     return this.prisma.message.findMany({
       where: { sessionId: id },
