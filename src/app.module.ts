@@ -9,6 +9,7 @@ import type { Settings } from './config/settings';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MessagesModule } from './messages/messages.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -33,6 +34,7 @@ export class AppModule {
         HealthModule,
         AiModule,
         WebModule,
+        ObservabilityModule,
       ],
     };
   }

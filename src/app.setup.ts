@@ -8,6 +8,7 @@ import { ErrorCode, httpStatusOf } from './common/errors';
 import { isOriginAllowed } from './common/origins';
 import { DtoValidationPipe } from './common/validation';
 import type { Settings } from './config/settings';
+import { HttpObserver } from './observability/http-observer';
 import { AppIoAdapter } from './realtime/app-io.adapter';
 import { serveWebPages } from './web/web-pages';
 
@@ -24,6 +25,7 @@ export function configureApp(
   app: NestExpressApplication,
   settings: Settings,
 ): void {
+  app.use(app.get(HttpObserver).middleware);
   app.set('trust proxy', settings.trustProxy);
   // The API answers JSON and the OpenAPI UI needs inline code; the served pages set their own policy.
   app.use(helmet({ contentSecurityPolicy: false }));

@@ -1,37 +1,28 @@
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import {
   InvalidSettingError,
-  type LogLevelSetting,
   loadSettingsFromProcess,
+  logFormatFromProcess,
   type Settings,
 } from './config/settings';
+import {
+  createAppLogger,
+  writeStartupFailure,
+} from './observability/app-logger';
 import { DatabaseStartError } from './prisma/prisma.errors';
 
-const LOG_LEVELS: LogLevel[] = [
-  'fatal',
-  'error',
-  'warn',
-  'log',
-  'debug',
-  'verbose',
-];
-
 const SHUTDOWN_BACKSTOP_MS = 30_000;
-
-function logLevelsFrom(level: LogLevelSetting): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
-}
 
 function settingsOrExit(): Settings {
   try {
     return loadSettingsFromProcess();
   } catch (error) {
     if (!(error instanceof InvalidSettingError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    writeStartupFailure(error.message, 'Settings', logFormatFromProcess());
     process.exit(1);
   }
 }
@@ -56,7 +47,7 @@ async function bootstrap(): Promise<void> {
     AppModule.forRoot(settings),
     {
       bodyParser: false,
-      logger: logLevelsFrom(settings.logLevel),
+      logger: createAppLogger(settings),
     },
   );
   configureApp(app, settings);
@@ -71,6 +62,6 @@ async function bootstrap(): Promise<void> {
 bootstrap().catch((error: unknown) => {
   // An unreachable or busy database is the operator's to fix: one line that says how, not a stack trace.
   if (!(error instanceof DatabaseStartError)) throw error;
-  process.stderr.write(`${error.message}\n`);
+  writeStartupFailure(error.message, 'Database', logFormatFromProcess());
   process.exit(1);
 });

@@ -1,6 +1,8 @@
 // Nest loads this before any decorated class; a bare unit spec has to do it itself.
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import {
   DEFAULT_SYSTEM_PROMPT,
   InvalidSettingError,
@@ -240,5 +242,38 @@ describe('parseSettings', () => {
       parseSettings({ AI_API_KEYS: 'sk-a', AI_DEFAULT_ENABLED: 'false' })
         .aiDefaultEnabled,
     ).toBe(false);
+  });
+});
+
+describe('parseSettings: log format', () => {
+  it('accepts a .env copied from .env.example as it is', () => {
+    const example = parseEnv(
+      readFileSync(resolve(__dirname, '../../.env.example'), 'utf8'),
+    );
+    expect(parseSettings(example)).toMatchObject({ logFormat: 'pretty' });
+  });
+
+  it.each<[RawEnvironment, 'pretty' | 'json']>([
+    [{}, 'pretty'],
+    [{ NODE_ENV: 'development' }, 'pretty'],
+    [{ NODE_ENV: 'production', JWT_SECRET: OPERATOR_SECRET }, 'json'],
+    [{ LOG_FORMAT: 'json' }, 'json'],
+    [
+      {
+        NODE_ENV: 'production',
+        JWT_SECRET: OPERATOR_SECRET,
+        LOG_FORMAT: 'pretty',
+      },
+      'pretty',
+    ],
+    [{ LOG_FORMAT: '' }, 'pretty'],
+  ])('with %p logs in the %p format', (env, format) => {
+    expect(parseSettings(env).logFormat).toBe(format);
+  });
+
+  it('refuses an unknown LOG_FORMAT, naming it', () => {
+    const error = refusal({ LOG_FORMAT: 'xml' });
+    expect(error.variable).toBe('LOG_FORMAT');
+    expect(error.message).toContain('pretty, json');
   });
 });

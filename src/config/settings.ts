@@ -21,6 +21,8 @@ export type RawEnvironment = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelSetting = (typeof LOG_LEVELS)[number];
+const LOG_FORMATS = ['pretty', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 const AI_API_STYLES = ['responses', 'chat-completions'] as const;
 export type AiApiStyle = (typeof AI_API_STYLES)[number];
 
@@ -269,6 +271,11 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(emptyToUndefined)
+  @IsIn(LOG_FORMATS, { message: `must be one of ${LOG_FORMATS.join(', ')}` })
+  LOG_FORMAT?: LogFormat;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
   @IsIn(['development', 'production', 'test'], {
     message: 'must be development, production or test',
   })
@@ -315,6 +322,8 @@ export interface Settings {
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   trustProxy: boolean;
   logLevel: LogLevelSetting;
+  /** One JSON object per line (production's default), or Nest's pretty lines (development's). */
+  logFormat: LogFormat;
 }
 
 export class InvalidSettingError extends Error {
@@ -406,7 +415,12 @@ export function parseSettings(raw: RawEnvironment): Settings {
     loginWindowMs: env.LOGIN_WINDOW_MS ?? 15 * 60 * 1000,
     trustProxy: env.TRUST_PROXY ?? false,
     logLevel: env.LOG_LEVEL ?? 'log',
+    logFormat: env.LOG_FORMAT ?? logFormatFor(env.NODE_ENV),
   };
+}
+
+function logFormatFor(nodeEnv: string | undefined): LogFormat {
+  return nodeEnv === 'production' ? 'json' : 'pretty';
 }
 
 /** A production JWT_SECRET with fewer different characters than this is typed, not generated. */
@@ -438,6 +452,18 @@ function toSeconds(duration: string): number {
   return unit in SECONDS_PER_UNIT
     ? Number(duration.slice(0, -1)) * SECONDS_PER_UNIT[unit]
     : Number(duration);
+}
+
+/**
+ * The log format for a start-up failure that happens before (or while) the settings are read: LOG_FORMAT when
+ * it is valid, else by NODE_ENV. Call it after loadSettingsFromProcess, which reads `.env` into the environment.
+ */
+export function logFormatFromProcess(): LogFormat {
+  const { LOG_FORMAT, NODE_ENV } = process.env;
+  return (
+    LOG_FORMATS.find((format) => format === LOG_FORMAT?.trim()) ??
+    logFormatFor(NODE_ENV?.trim())
+  );
 }
 
 /** Reads `.env` (when present, without overriding the real environment) and the process environment. */

@@ -3,6 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
 import { isOriginAllowed } from '../common/origins';
 import { DrainService } from '../lifecycle/drain.service';
+import { SocketObserver } from '../observability/socket-observer';
 import { REDIS, type RedisService } from './redis.service';
 
 export interface SocketLimits {
@@ -18,6 +19,7 @@ export interface SocketLimits {
 export class AppIoAdapter extends IoAdapter {
   private readonly drain: DrainService;
   private readonly redis: RedisService | null;
+  private readonly observer: SocketObserver;
 
   constructor(
     app: INestApplicationContext,
@@ -26,6 +28,7 @@ export class AppIoAdapter extends IoAdapter {
     super(app);
     this.drain = app.get(DrainService);
     this.redis = app.get<RedisService | null>(REDIS);
+    this.observer = app.get(SocketObserver);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -48,6 +51,7 @@ export class AppIoAdapter extends IoAdapter {
       },
     } as ServerOptions) as Server;
     if (this.redis) server.adapter(this.redis.socketIoAdapter());
+    this.observer.observe(server);
     return server;
   }
 }

@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
+import { createAppLogger } from '../../src/observability/app-logger';
 import {
   parseSettings,
   type RawEnvironment,
@@ -37,7 +38,7 @@ export async function startApp(
   const moduleRef = await (options.override?.(builder) ?? builder).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({
     bodyParser: false,
-    logger: ['error', 'warn'],
+    logger: createAppLogger(settings, ['error', 'warn']),
   });
   configureApp(app, settings);
   await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
