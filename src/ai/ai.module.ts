@@ -7,6 +7,7 @@ import {
   AiProviderClient,
   DEFAULT_AI_RETRY_POLICY,
 } from './ai-provider.client';
+import { AiBudget } from './ai-budget';
 import { AiService } from './ai.service';
 
 @Module({
@@ -14,6 +15,7 @@ import { AiService } from './ai.service';
   providers: [
     { provide: AI_RETRY_POLICY, useValue: DEFAULT_AI_RETRY_POLICY },
     AiProviderClient,
+    AiBudget,
     AiService,
   ],
   exports: [AiService],

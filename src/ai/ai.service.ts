@@ -21,6 +21,8 @@ import {
   SessionsService,
 } from '../sessions/sessions.service';
 import { SessionAdminService } from '../sessions/session-admin.service';
+import { AiBudget } from './ai-budget';
+import { fitContext } from './ai-context';
 import {
   AiProviderClient,
   AiProviderError,
@@ -29,6 +31,12 @@ import {
 
 export const AI_UNAVAILABLE_MESSAGE =
   'Our assistant is unavailable right now. A person from our team will answer you here shortly.';
+
+export const AI_BUDGET_SPENT_MESSAGE =
+  'Our assistant cannot answer any more right now. A person from our team will answer you here shortly.';
+
+/** The `ai-error` code when a budget, not the provider, stopped the AI. */
+export const AI_BUDGET_SPENT_CODE = 'BUDGET_EXHAUSTED';
 
 /** Answers visitors' messages with the AI provider, one reply at a time per session, and steps aside for people. */
 @Injectable()
@@ -42,6 +50,7 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly client: AiProviderClient,
+    private readonly budget: AiBudget,
     private readonly messages: MessagesService,
     private readonly sessions: SessionsService,
     private readonly sessionAdmin: SessionAdminService,
@@ -112,8 +121,21 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
   ): Promise<void> {
     try {
       if (controller.signal.aborted) return;
-      const stillOn = await this.sessions.isAiEnabled(sessionId);
-      if (!stillOn || controller.signal.aborted) return;
+      const target = await this.sessions.aiReplyTarget(sessionId);
+      if (!target?.aiEnabled || controller.signal.aborted) return;
+      const spent = await this.budget.take(sessionId, target.ipAddress);
+      if (controller.signal.aborted) return;
+      if (spent) {
+        this.logger.warn(
+          `AI reply for session ${sessionId} not started: ${spent.message}; handing off to a person`,
+        );
+        await this.handOff(
+          sessionId,
+          { code: AI_BUDGET_SPENT_CODE, message: spent.message },
+          AI_BUDGET_SPENT_MESSAGE,
+        );
+        return;
+      }
       await this.reply(sessionId, controller.signal);
     } catch (error) {
       // A reply cancelled meanwhile (its session erased, say) has nothing left worth reporting.
@@ -142,13 +164,21 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
       await this.messages.appendAssistantMessage(sessionId, 'ai', text.trim());
     } catch (error) {
       if (!(error instanceof AiProviderError)) throw error;
-      if (error.code !== 'ABORTED') await this.handOff(sessionId, error);
+      if (error.code !== 'ABORTED') {
+        this.logger.warn(
+          `AI reply for session ${sessionId} failed: ${error.code}; handing off to a person`,
+        );
+        await this.handOff(sessionId, error, AI_UNAVAILABLE_MESSAGE);
+      }
     } finally {
       this.publishTyping(sessionId, false);
     }
   }
 
-  /** The system prompt travels separately; here only the conversation, oldest first. */
+  /**
+   * The system prompt travels separately; here only the conversation, oldest first: the latest
+   * AI_HISTORY_MESSAGES, fewer when they and the prompt exceed AI_CONTEXT_MAX_CHARS.
+   */
   private async contextOf(sessionId: string): Promise<ChatTurn[]> {
     // At least the message being answered, whatever the setting says.
     const limit = Math.max(
@@ -156,27 +186,28 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
       this.config.get('aiHistoryMessages', { infer: true }),
     );
     const recent = await this.messages.latest(sessionId, limit);
-    return recent.filter(isConversation).map(toChatTurn);
+    return fitContext(
+      this.config.get('aiSystemPrompt', { infer: true }),
+      recent.filter(isConversation).map(toChatTurn),
+      this.config.get('aiContextMaxChars', { infer: true }),
+    );
   }
 
-  /** The provider gave up after its retries: the visitor is told a person will answer, and the admins are alerted. */
+  /**
+   * The AI steps aside: the provider gave up after its retries, or a budget is spent. The visitor is told a
+   * person will answer, the session's AI turns off, and the admins are alerted.
+   */
   private async handOff(
     sessionId: string,
-    error: AiProviderError,
+    reason: { code: string; message: string },
+    notice: string,
   ): Promise<void> {
-    this.logger.warn(
-      `AI reply for session ${sessionId} failed: ${error.code}; handing off to a person`,
-    );
-    await this.messages.appendAssistantMessage(
-      sessionId,
-      'system',
-      AI_UNAVAILABLE_MESSAGE,
-    );
+    await this.messages.appendAssistantMessage(sessionId, 'system', notice);
     await this.sessions.setAiMode(sessionId, false);
     this.publisher.toAllAdmins(AdminServerEvent.AiError, {
       sessionId,
-      code: error.code,
-      message: error.message,
+      code: reason.code,
+      message: reason.message,
     });
     this.publisher.toAllAdmins(AdminServerEvent.HandoffRequested, {
       sessionId,

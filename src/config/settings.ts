@@ -206,6 +206,34 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 100000' })
+  @Min(1, { message: 'must be a whole number from 1 to 100000' })
+  @Max(100000, { message: 'must be a whole number from 1 to 100000' })
+  AI_REPLIES_PER_SESSION?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  AI_REPLIES_PER_HOUR_PER_IP?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 100000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 100000000' })
+  @Max(100000000, { message: 'must be a whole number from 1 to 100000000' })
+  AI_REPLIES_PER_DAY?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1000 to 1000000' })
+  @Min(1000, { message: 'must be a whole number from 1000 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1000 to 1000000' })
+  AI_CONTEXT_MAX_CHARS?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 1000000' })
   @Min(1, { message: 'must be a whole number from 1 to 1000000' })
   @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
@@ -305,6 +333,14 @@ export interface Settings {
   aiMaxRetries: number;
   aiDefaultEnabled: boolean;
   aiPauseOnAdminReply: boolean;
+  /** AI replies one session may get in any 24 hours (counted in the database). */
+  aiRepliesPerSession: number;
+  /** AI replies the sessions of one address (the one each session was opened from) may get per hour. */
+  aiRepliesPerHourPerIp: number;
+  /** AI replies the whole deployment may give in any 24 hours (counted in the database). */
+  aiRepliesPerDay: number;
+  /** Characters of context one reply sends: system prompt plus as many of the latest messages as fit. */
+  aiContextMaxChars: number;
   /** Messages a session may hold before visitors' messages are refused. */
   sessionMaxMessages: number;
   /** Resolved sessions untouched this many days are erased; undefined keeps them forever. */
@@ -405,6 +441,10 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiMaxRetries: env.AI_MAX_RETRIES ?? 3,
     aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
     aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
+    aiRepliesPerSession: env.AI_REPLIES_PER_SESSION ?? 30,
+    aiRepliesPerHourPerIp: env.AI_REPLIES_PER_HOUR_PER_IP ?? 60,
+    aiRepliesPerDay: env.AI_REPLIES_PER_DAY ?? 5000,
+    aiContextMaxChars: env.AI_CONTEXT_MAX_CHARS ?? 12000,
     sessionMaxMessages: env.SESSION_MAX_MESSAGES ?? 1000,
     retentionDays: env.RETENTION_DAYS,
     widgetEventsPerMinute: env.WIDGET_EVENTS_PER_MINUTE ?? 600,

@@ -139,6 +139,30 @@ export class MessagesRepository {
     };
   }
 
+  /**
+   * The AI's replies committed after `since`, in one session or (without one) in all, counted up to `upTo`:
+   * a budget only needs to know whether it is reached, so a large one costs no more than a small one.
+   */
+  async countAiRepliesSince(
+    since: Date,
+    upTo: number,
+    sessionId?: string,
+  ): Promise<number> {
+    const [row] = await this.prisma.sql<{ n: number }>(
+      sessionId === undefined
+        ? `SELECT count(*)::integer AS n FROM (
+             SELECT 1 FROM messages WHERE sender = 'ai' AND created_at > $1::timestamptz LIMIT $2::integer
+           ) AS recent`
+        : `SELECT count(*)::integer AS n FROM (
+             SELECT 1 FROM messages
+             WHERE session_id = $3::uuid AND sender = 'ai' AND created_at > $1::timestamptz
+             LIMIT $2::integer
+           ) AS recent`,
+      sessionId === undefined ? [since, upTo] : [since, upTo, sessionId],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async sessionExists(sessionId: string): Promise<boolean> {
     return (
       (await this.prisma.chatSession.count({ where: { id: sessionId } })) > 0

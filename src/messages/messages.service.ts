@@ -212,6 +212,15 @@ export class MessagesService {
     };
   }
 
+  /** AI replies committed after `since` (in one session, or everywhere), counted up to `upTo`. */
+  aiRepliesSince(
+    since: Date,
+    upTo: number,
+    sessionId?: string,
+  ): Promise<number> {
+    return this.repository.countAiRepliesSince(since, upTo, sessionId);
+  }
+
   async latest(
     sessionId: string,
     limit = DEFAULT_PAGE_SIZE,

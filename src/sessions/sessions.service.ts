@@ -33,6 +33,11 @@ export interface ClientInfo {
 
 export const LIVE_SESSIONS_LIMIT = 200;
 
+export interface AiReplyTarget {
+  aiEnabled: boolean;
+  ipAddress: string | null;
+}
+
 export interface AiModeChange {
   sessionId: string;
   enabled: boolean;
@@ -92,8 +97,12 @@ export class SessionsService {
     };
   }
 
-  async isAiEnabled(sessionId: string): Promise<boolean> {
-    return (await this.repository.findById(sessionId))?.aiEnabled ?? false;
+  /** What an AI reply needs of its session: whether the AI is still on, and the address it was opened from. */
+  async aiReplyTarget(sessionId: string): Promise<AiReplyTarget | null> {
+    const record = await this.repository.findById(sessionId);
+    return (
+      record && { aiEnabled: record.aiEnabled, ipAddress: record.ipAddress }
+    );
   }
 
   async summary(sessionId: string): Promise<SessionSummary> {
