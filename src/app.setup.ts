@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -5,7 +6,7 @@ import helmet from 'helmet';
 import { AnswerDeadlineInterceptor } from './common/answer-deadline';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ErrorCode, httpStatusOf } from './common/errors';
-import { isOriginAllowed } from './common/origins';
+import { corsAnswer, isOriginAllowed } from './common/origins';
 import { DtoValidationPipe } from './common/validation';
 import type { Settings } from './config/settings';
 import { HttpObserver } from './observability/http-observer';
@@ -14,6 +15,13 @@ import { serveWebPages } from './web/web-pages';
 
 /** Room for the JSON around a message: ids, field names, escapes. */
 const ENVELOPE_BYTES = 16 * 1024;
+
+/** A client gets this long to send a request's headers (Node's default is 60 s), */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** and this long for the whole request (bodies are at most a few dozen KiB; Node's default is 300 s). */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node looks for requests past those times (30 s by default, which would add up to 30 s). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** Largest body or frame a valid request can need: every character can take 4 bytes in UTF-8. */
 export function maxPayloadBytes(settings: Settings): number {
@@ -25,16 +33,14 @@ export function configureApp(
   app: NestExpressApplication,
   settings: Settings,
 ): void {
+  limitSlowClients(app);
   app.use(app.get(HttpObserver).middleware);
   app.set('trust proxy', settings.trustProxy);
   // The API answers JSON and the OpenAPI UI needs inline code; the served pages set their own policy.
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(refuseForeignOrigins(settings.corsOrigins));
   serveWebPages(app);
-  app.enableCors({
-    origin: settings.corsOrigins.includes('*') ? true : settings.corsOrigins,
-    credentials: true,
-  });
+  app.enableCors(corsAnswer(settings.corsOrigins));
   app.useBodyParser('json', { limit: maxPayloadBytes(settings) });
   app.useGlobalPipes(new DtoValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
@@ -46,6 +52,20 @@ export function configureApp(
     }),
   );
   setUpOpenApi(app);
+}
+
+/**
+ * A connection that trickles its request in (slowloris) is answered 408 and closed after these times,
+ * instead of being held for a minute or more. Nest creates the server without options, so the check
+ * interval (a `createServer` option) is set as the property Node reads when the server starts listening.
+ */
+function limitSlowClients(app: NestExpressApplication): void {
+  const server = app.getHttpServer() as Server & {
+    connectionsCheckingInterval: number;
+  };
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.connectionsCheckingInterval = TIMEOUT_CHECK_INTERVAL_MS;
 }
 
 function refuseForeignOrigins(allowedOrigins: string[]) {

@@ -17,3 +17,21 @@ export function isOriginAllowed(
     return false;
   }
 }
+
+/** The CORS answer for HTTP and the Socket.IO engine alike. */
+export interface CorsAnswer {
+  origin: string | string[];
+  credentials: boolean;
+}
+
+/**
+ * `*` answers every origin with `Access-Control-Allow-Origin: *` and no credentials: reflecting any
+ * origin with credentials allowed would let any site make credentialed requests. Nothing here needs
+ * credentials (tokens travel in a header or the handshake, never in cookies), so the widget works on any
+ * site. A list reflects the listed origins, with credentials as before.
+ */
+export function corsAnswer(allowedOrigins: readonly string[]): CorsAnswer {
+  return allowedOrigins.includes('*')
+    ? { origin: '*', credentials: false }
+    : { origin: [...allowedOrigins], credentials: true };
+}

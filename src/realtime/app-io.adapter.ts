@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
-import { isOriginAllowed } from '../common/origins';
+import { corsAnswer, isOriginAllowed } from '../common/origins';
 import { DrainService } from '../lifecycle/drain.service';
 import { SocketObserver } from '../observability/socket-observer';
 import { REDIS, type RedisService } from './redis.service';
@@ -36,10 +36,7 @@ export class AppIoAdapter extends IoAdapter {
     const server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize,
-      cors: {
-        origin: corsOrigins.includes('*') ? true : corsOrigins,
-        credentials: true,
-      },
+      cors: corsAnswer(corsOrigins),
       allowRequest: (request, callback) => {
         if (this.drain.isDraining) return callback('Server restarting', false);
         const allowed = isOriginAllowed(
