@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { AdminAccountsService } from '../src/auth/admin-accounts.service';
 import { PrismaService } from '../src/prisma/prisma.service';
-import { adminEnv, login } from './utils/admin';
+import { adminEnv, connectAdmin, login } from './utils/admin';
+import { closeAll } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -35,6 +36,7 @@ describe('Signing in', () => {
   });
 
   afterEach(() => {
+    closeAll();
     jest.restoreAllMocks();
     for (const agent of httpAgents.splice(0)) agent.destroy();
   });
@@ -218,6 +220,61 @@ describe('Signing in', () => {
         ),
       );
       expect(tally(statuses)).toEqual({ 401: BUDGET, 429: BUDGET });
+    });
+  });
+  describe('tokens', () => {
+    const me = (token: string) =>
+      api().get('/api/auth/me').set('Authorization', `Bearer ${token}`);
+
+    it('marks the login and /api/auth/me answers Cache-Control: no-store', async () => {
+      const agent = await newAgent();
+      const signedIn = await api()
+        .post('/api/auth/login')
+        .send({ email: agent.email, password: agent.password })
+        .expect(200);
+      expect(signedIn.headers['cache-control']).toBe('no-store');
+      const read = await me(signedIn.body.accessToken).expect(200);
+      expect(read.headers['cache-control']).toBe('no-store');
+    });
+
+    it('signs an agent out everywhere: every token issued so far refused, sockets closed, other agents untouched', async () => {
+      const agent = await newAgent();
+      const colleague = await newAgent();
+      const laptop = await login(server, agent.email, agent.password);
+      const phone = await login(server, agent.email, agent.password);
+      const other = await login(server, colleague.email, colleague.password);
+      const socket = await connectAdmin(server, laptop.accessToken);
+      const closed = new Promise<string>((resolve) =>
+        socket.once('disconnect', resolve),
+      );
+
+      await api()
+        .post('/api/auth/logout')
+        .set('Authorization', `Bearer ${phone.accessToken}`)
+        .expect(204);
+
+      expect(await closed).toBe('io server disconnect');
+      await me(laptop.accessToken).expect(401);
+      await me(phone.accessToken).expect(401);
+      await expect(connectAdmin(server, laptop.accessToken)).rejects.toThrow(
+        'UNAUTHORIZED',
+      );
+      await api()
+        .post('/api/auth/logout')
+        .set('Authorization', `Bearer ${phone.accessToken}`)
+        .expect(401);
+      await me(other.accessToken).expect(200);
+
+      const again = await login(server, agent.email, agent.password);
+      await me(again.accessToken).expect(200);
+    });
+
+    it('documents POST /api/auth/logout in OpenAPI', async () => {
+      const docs = await api().get('/api/docs-json').expect(200);
+      expect(docs.body.paths['/api/auth/logout']?.post).toMatchObject({
+        security: [{ bearer: [] }],
+        responses: { 204: expect.anything(), 401: expect.anything() },
+      });
     });
   });
 });

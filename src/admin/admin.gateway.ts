@@ -87,11 +87,11 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
         () => next(new Error(ErrorCode.UNAUTHORIZED)),
       );
     });
-    // A disabled account is signed out at once, not only at its next handshake.
-    this.accounts.disabled$.subscribe((adminId) => {
+    // An account disabled or signed out is disconnected at once, not only at its next handshake.
+    this.accounts.revoked$.subscribe((adminId) => {
       this.disconnectAdmin(namespace, adminId).catch((error: Error) =>
         this.logger.warn(
-          `Could not close a disabled account's sockets: ${error.message}`,
+          `Could not close a signed-out account's sockets: ${error.message}`,
         ),
       );
     });
@@ -215,7 +215,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
     const sockets = await namespace.fetchSockets().catch((error: Error) => {
       // Other instances are out of reach (Redis is down): this one's sockets still close.
       this.logger.warn(
-        `Closing a disabled account's sockets on this instance only: ${error.message}`,
+        `Closing a signed-out account's sockets on this instance only: ${error.message}`,
       );
       return namespace.local.fetchSockets();
     });

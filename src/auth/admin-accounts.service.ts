@@ -11,7 +11,12 @@ import {
   toAgentView,
 } from './dto/admin.view';
 import type { CreateAgentDto, UpdateAgentDto } from './dto/agent.dto';
-import { generatePassword, hashPassword } from './password-hasher';
+import {
+  generatePassword,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from './password-hasher';
 import { passwordProblem } from './password-rules';
 
 export interface NewAdmin {
@@ -25,8 +30,8 @@ export interface NewAdmin {
 /** Agent accounts: creating and changing them, and finding the ones allowed to act. */
 @Injectable()
 export class AdminAccountsService {
-  /** Ids of accounts just disabled, so that their open connections can be closed. */
-  readonly disabled$ = new Subject<string>();
+  /** Ids of accounts whose tokens were just revoked (disabled, signed out), so that their connections close. */
+  readonly revoked$ = new Subject<string>();
 
   constructor(private readonly prisma: PrismaService) {}
 
@@ -161,18 +166,37 @@ export class AdminAccountsService {
       }
       return record;
     });
-    if (data.disabled) this.disabled$.next(updated.id);
+    if (data.disabled) this.revoked$.next(updated.id);
     return toAgentView(updated);
   }
 
-  /** Creates or updates an admin-role account with this password (the configured first admin). */
+  /** Refuses every token this account was issued so far, and closes its open connections. */
+  async revokeTokens(id: string): Promise<void> {
+    await this.prisma.admin.updateMany({
+      where: { id },
+      data: { tokensValidAfter: tokensIssuedFromNowOn() },
+    });
+    this.revoked$.next(id);
+  }
+
+  /**
+   * Creates or updates an admin-role account with this password (the configured first admin). When the
+   * password changed, the tokens issued with the old one are refused.
+   */
   async upsertWithPassword(
     email: string,
     password: string,
   ): Promise<AdminRecord> {
-    const passwordHash = await hashPassword(password);
     const normalized = normalizeEmail(email);
-    return this.prisma.admin.upsert({
+    const existing = await this.findByEmail(normalized);
+    const unchanged =
+      existing !== null &&
+      (await verifyPassword(password, existing.passwordHash));
+    const passwordHash =
+      unchanged && !needsRehash(existing.passwordHash)
+        ? existing.passwordHash
+        : await hashPassword(password);
+    const admin = await this.prisma.admin.upsert({
       where: { email: normalized },
       create: {
         id: randomUUID(),
@@ -181,9 +205,21 @@ export class AdminAccountsService {
         role: 'admin',
         passwordHash,
       },
-      update: { passwordHash, role: 'admin', disabled: false },
+      update: {
+        passwordHash,
+        role: 'admin',
+        disabled: false,
+        ...(!unchanged && { tokensValidAfter: tokensIssuedFromNowOn() }),
+      },
     });
+    if (existing && !unchanged) this.revoked$.next(admin.id);
+    return admin;
   }
+}
+
+/** A cutoff for `tokensValidAfter` that also refuses a token issued in this very millisecond. */
+function tokensIssuedFromNowOn(): Date {
+  return new Date(Date.now() + 1);
 }
 
 export function normalizeEmail(email: string): string {

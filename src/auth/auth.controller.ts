@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  Header,
   HttpCode,
   HttpStatus,
   Post,
@@ -10,6 +11,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -23,6 +25,9 @@ import { type AdminActor, AuthService } from './auth.service';
 import { AdminView, LoginResult, toAdminView } from './dto/admin.view';
 import { LoginDto } from './dto/login.dto';
 
+/** A token or an account must not be kept by a browser or a proxy cache. */
+const NO_STORE = 'no-store';
+
 @ApiTags('auth')
 @Controller('api/auth')
 export class AuthController {
@@ -33,6 +38,7 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(HttpStatus.OK)
+  @Header('Cache-Control', NO_STORE)
   @ApiOperation({
     summary:
       'Sign an agent in; failed attempts are rate-limited per IP and per email',
@@ -43,8 +49,25 @@ export class AuthController {
     return this.auth.login(dto, requestAddress(request));
   }
 
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @UseGuards(AdminAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Sign the agent out everywhere',
+    description:
+      'Every token of this agent issued so far stops working, on every device, and its /admin connections ' +
+      'close. Signing in again gives a new token.',
+  })
+  @ApiNoContentResponse({ description: 'Signed out' })
+  @ApiErrorResponses(401)
+  logout(@CurrentAdmin() admin: AdminActor): Promise<void> {
+    return this.auth.logout(admin);
+  }
+
   @Get('me')
   @UseGuards(AdminAuthGuard)
+  @Header('Cache-Control', NO_STORE)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'The signed-in agent' })
   @ApiOkResponse({ type: AdminView })

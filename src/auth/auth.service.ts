@@ -94,6 +94,11 @@ export class AuthService {
     return admin;
   }
 
+  /** `POST /api/auth/logout`: every token of this agent issued so far stops working, on every device. */
+  logout(actor: AdminActor): Promise<void> {
+    return this.accounts.revokeTokens(actor.adminId);
+  }
+
   /** REST messages: a visitor needs nothing but the session id; an agent needs a valid token. */
   async actorForSender(
     sender: 'user' | 'admin',
@@ -144,8 +149,8 @@ export function toAdminActor(
 }
 
 /**
- * A token from before the account was last disabled stays invalid after it is re-enabled; one without
- * `issuedAtMs` counts as older than any cutoff.
+ * A token from before the account was last disabled, signed out or given a new ADMIN_PASSWORD stays
+ * invalid; one without `issuedAtMs` counts as older than any cutoff.
  */
 function issuedBeforeCutoff(claims: TokenClaims, admin: AdminRecord): boolean {
   return (
