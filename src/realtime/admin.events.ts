@@ -18,13 +18,21 @@ import type {
 import type { SessionSummary } from '../sessions/dto/session.view';
 import type { ClientEventSpec, HandlerAnswer, NoAckData } from './ack';
 import type {
+  AiErrorEvent,
   AiModeChangedEvent,
   AiTypingEvent,
+  LiveSessionsAck,
   MessageDeltaEvent,
   MessagesReadEvent,
+  NewMessageEvent,
+  SentMessageAck,
+  SessionIdEvent,
+  SessionUpdatedEvent,
   SocketErrorEvent,
   TypingEvent,
-} from './widget.events';
+} from './dto/socket-events.view';
+
+export type { AiErrorEvent, NewMessageEvent, SessionUpdatedEvent };
 
 /** Admin namespace `/admin`: every event name an admin panel sends. Names are the seed's and never change. */
 export const AdminEvent = {
@@ -47,10 +55,7 @@ export type AdminEventName = (typeof AdminEvent)[keyof typeof AdminEvent];
 /** What each admin → server event carries and what its ack adds to `{ ok: true }`. */
 export interface AdminClientEvents {
   [AdminEvent.AdminConnect]: ClientEventSpec<void, NoAckData>;
-  [AdminEvent.GetSessions]: ClientEventSpec<
-    void,
-    { sessions: SessionSummary[] }
-  >;
+  [AdminEvent.GetSessions]: ClientEventSpec<void, LiveSessionsAck>;
   [AdminEvent.GetAllSessions]: ClientEventSpec<
     ListSessionsQuery,
     SessionListView
@@ -61,10 +66,7 @@ export interface AdminClientEvents {
   >;
   [AdminEvent.JoinSession]: ClientEventSpec<SessionIdParams, NoAckData>;
   [AdminEvent.LeaveSession]: ClientEventSpec<SessionIdParams, NoAckData>;
-  [AdminEvent.AdminMessage]: ClientEventSpec<
-    SendMessageDto,
-    { message: MessageView }
-  >;
+  [AdminEvent.AdminMessage]: ClientEventSpec<SendMessageDto, SentMessageAck>;
   [AdminEvent.ToggleAiMode]: ClientEventSpec<ToggleAiModeDto, NoAckData>;
   [AdminEvent.Typing]: ClientEventSpec<TypingDto, NoAckData>;
   [AdminEvent.MarkRead]: ClientEventSpec<AdminMarkReadDto, NoAckData>;
@@ -100,21 +102,6 @@ export const AdminServerEvent = {
   Error: 'error',
 } as const;
 
-export interface NewMessageEvent {
-  sessionId: string;
-  message: MessageView;
-}
-
-export interface SessionUpdatedEvent {
-  session: SessionSummary;
-}
-
-export interface AiErrorEvent {
-  sessionId: string;
-  code: string;
-  message: string;
-}
-
 /** Payload of each server → admin event. */
 export interface AdminServerEvents {
   [AdminServerEvent.SessionsList]: SessionSummary[];
@@ -128,7 +115,7 @@ export interface AdminServerEvents {
   [AdminServerEvent.AiModeChanged]: AiModeChangedEvent;
   [AdminServerEvent.UserTyping]: TypingEvent;
   [AdminServerEvent.MessagesRead]: MessagesReadEvent;
-  [AdminServerEvent.HandoffRequested]: { sessionId: string };
+  [AdminServerEvent.HandoffRequested]: SessionIdEvent;
   [AdminServerEvent.AiError]: AiErrorEvent;
   [AdminServerEvent.Error]: SocketErrorEvent;
 }

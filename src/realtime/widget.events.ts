@@ -1,4 +1,3 @@
-import type { ErrorCode } from '../common/errors';
 import type {
   MessagePageView,
   MessageView,
@@ -11,11 +10,29 @@ import type {
   SessionIdParams,
   TypingDto,
 } from '../sessions/dto/session-ref.dto';
-import type {
-  InitSessionResult,
-  SessionStatus,
-} from '../sessions/dto/session.view';
+import type { InitSessionResult } from '../sessions/dto/session.view';
 import type { ClientEventSpec, HandlerAnswer, NoAckData } from './ack';
+import type {
+  AiModeChangedEvent,
+  AiTypingEvent,
+  MessageDeltaEvent,
+  MessagesReadEvent,
+  SentMessageAck,
+  SessionIdEvent,
+  SessionStatusEvent,
+  SocketErrorEvent,
+  TypingEvent,
+} from './dto/socket-events.view';
+
+export type {
+  AiModeChangedEvent,
+  AiTypingEvent,
+  MessageDeltaEvent,
+  MessagesReadEvent,
+  SessionStatusEvent,
+  SocketErrorEvent,
+  TypingEvent,
+};
 
 /** Widget namespace `/`: every event name a widget sends. Names are the seed's and never change. */
 export const WidgetEvent = {
@@ -31,10 +48,7 @@ export type WidgetEventName = (typeof WidgetEvent)[keyof typeof WidgetEvent];
 /** What each widget → server event carries and what its ack adds to `{ ok: true }`. */
 export interface WidgetClientEvents {
   [WidgetEvent.InitSession]: ClientEventSpec<InitSessionDto, InitSessionResult>;
-  [WidgetEvent.UserMessage]: ClientEventSpec<
-    SendMessageDto,
-    { message: MessageView }
-  >;
+  [WidgetEvent.UserMessage]: ClientEventSpec<SendMessageDto, SentMessageAck>;
   [WidgetEvent.Sync]: ClientEventSpec<SessionMessagePageDto, MessagePageView>;
   [WidgetEvent.Typing]: ClientEventSpec<TypingDto, NoAckData>;
   [WidgetEvent.MarkRead]: ClientEventSpec<MarkReadDto, NoAckData>;
@@ -63,47 +77,9 @@ export const WidgetServerEvent = {
   Error: 'error',
 } as const;
 
-export interface SocketErrorEvent {
-  event: string;
-  code: ErrorCode;
-  message: string;
-}
-
-export interface MessageDeltaEvent {
-  sessionId: string;
-  streamId: string;
-  delta: string;
-}
-
-export interface AiTypingEvent {
-  sessionId: string;
-  typing: boolean;
-}
-
-export interface TypingEvent {
-  sessionId: string;
-  isTyping: boolean;
-}
-
-export interface MessagesReadEvent {
-  sessionId: string;
-  by: 'user' | 'admin';
-  upTo: string;
-}
-
-export interface AiModeChangedEvent {
-  sessionId: string;
-  enabled: boolean;
-}
-
-export interface SessionStatusEvent {
-  sessionId: string;
-  status: SessionStatus;
-}
-
 /** Payload of each server → widget event. */
 export interface WidgetServerEvents {
-  [WidgetServerEvent.SessionInit]: { sessionId: string };
+  [WidgetServerEvent.SessionInit]: SessionIdEvent;
   [WidgetServerEvent.Message]: MessageView;
   [WidgetServerEvent.MessageDelta]: MessageDeltaEvent;
   [WidgetServerEvent.AiTyping]: AiTypingEvent;
