@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { AnswerDeadlineInterceptor } from './common/answer-deadline';
+import { ClientAddresses } from './common/client-address';
 import { HttpExceptionFilter } from './common/http-exception.filter';
 import { ErrorCode, httpStatusOf } from './common/errors';
 import { corsAnswer, isOriginAllowed } from './common/origins';
@@ -35,7 +36,12 @@ export function configureApp(
 ): void {
   limitSlowClients(app);
   app.use(app.get(HttpObserver).middleware);
-  app.set('trust proxy', settings.trustProxy);
+  const addresses = app.get(ClientAddresses);
+  app.set('trust proxy', addresses.trust);
+  app.use((request: Request, _: Response, next: NextFunction) => {
+    addresses.noticeForwarding(request);
+    next();
+  });
   // The API answers JSON and the OpenAPI UI needs inline code; the served pages set their own policy.
   app.use(helmet({ contentSecurityPolicy: false }));
   app.use(refuseForeignOrigins(settings.corsOrigins));

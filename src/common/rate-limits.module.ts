@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { ClientAddresses } from './client-address';
 import {
   HttpWriteRateLimitGuard,
   RateLimits,
@@ -7,7 +8,17 @@ import {
 
 @Global()
 @Module({
-  providers: [RateLimits, WidgetRateLimitGuard, HttpWriteRateLimitGuard],
-  exports: [RateLimits, WidgetRateLimitGuard, HttpWriteRateLimitGuard],
+  providers: [
+    ClientAddresses,
+    RateLimits,
+    WidgetRateLimitGuard,
+    HttpWriteRateLimitGuard,
+  ],
+  exports: [
+    ClientAddresses,
+    RateLimits,
+    WidgetRateLimitGuard,
+    HttpWriteRateLimitGuard,
+  ],
 })
 export class RateLimitsModule {}

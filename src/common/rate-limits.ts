@@ -7,7 +7,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import type { Socket } from 'socket.io';
-import { requestAddress, socketAddress } from './client-address';
+import { ClientAddresses, requestAddress } from './client-address';
 import type { Settings } from '../config/settings';
 import { AppError, ErrorCode } from './errors';
 import { type TakeResult, TokenBucketLimiter } from './token-bucket';
@@ -41,7 +41,10 @@ export class RateLimits {
   private readonly connectionsByIp = new Map<string, number>();
   private readonly logger = new Logger(RateLimits.name);
 
-  constructor(private readonly config: ConfigService<Settings, true>) {
+  constructor(
+    private readonly config: ConfigService<Settings, true>,
+    private readonly addresses: ClientAddresses,
+  ) {
     this.perSocket = new TokenBucketLimiter(
       config.get('widgetEventsPerMinute', { infer: true }),
       MINUTE_MS,
@@ -102,10 +105,7 @@ export class RateLimits {
   }
 
   private addressOf(socket: Socket): string {
-    return socketAddress(
-      socket,
-      this.config.get('trustProxy', { infer: true }),
-    );
+    return this.addresses.ofSocket(socket) ?? 'unknown';
   }
 }
 

@@ -121,6 +121,9 @@ describe('parseSettings', () => {
       ['AI_TIMEOUT_MS', '99'],
       ['JWT_EXPIRES_IN', 'forever'],
       ['TRUST_PROXY', 'maybe'],
+      ['TRUST_PROXY', '10.0.0.0/99'],
+      ['TRUST_PROXY', 'loopback,10.0.0.1:8080'],
+      ['TRUST_PROXY', '-1'],
       ['LOG_LEVEL', 'loud'],
       ['NODE_ENV', 'staging'],
     ])('%s=%s', (variable, value) => {
@@ -207,9 +210,35 @@ describe('parseSettings', () => {
     ['No', false],
     ['off', false],
   ])('reads the boolean %p as %p', (value, expected) => {
-    expect(
-      parseSettings({ TRUST_PROXY: value, AI_PAUSE_ON_ADMIN_REPLY: value }),
-    ).toMatchObject({ trustProxy: expected, aiPauseOnAdminReply: expected });
+    expect(parseSettings({ AI_PAUSE_ON_ADMIN_REPLY: value })).toMatchObject({
+      aiPauseOnAdminReply: expected,
+    });
+  });
+
+  // Express's own `true` trusts every hop, which makes the client's left-most entry its address.
+  it.each<[string, false | number | string[]]>([
+    ['false', false],
+    ['off', false],
+    ['0', false],
+    ['true', 1],
+    [' TRUE ', 1],
+    ['yes', 1],
+    ['1', 1],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    [
+      ' loopback, 10.0.0.0/8 ,2001:db8::/32,,192.0.2.7 ',
+      ['loopback', '10.0.0.0/8', '2001:db8::/32', '192.0.2.7'],
+    ],
+  ])('reads TRUST_PROXY=%p as %p', (value, expected) => {
+    expect(parseSettings({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('names TRUST_PROXY, its forms and the bad entry in one line', () => {
+    const error = refusal({ TRUST_PROXY: 'loopback,proxy.internal' });
+    expect(error.message).toMatch(/^Invalid setting TRUST_PROXY: must be /);
+    expect(error.message).toContain('proxy.internal');
+    expect(error.message).not.toContain('\n');
   });
 
   it('reads comma-separated lists, trimming items and dropping empty ones', () => {

@@ -15,6 +15,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import proxyAddr from 'proxy-addr';
 import { passwordProblem } from '../auth/password-rules';
 
 export type RawEnvironment = Record<string, string | undefined>;
@@ -275,9 +276,9 @@ class EnvironmentVariables {
   HTTP_WRITES_PER_MINUTE_PER_IP?: number;
 
   @IsOptional()
-  @Transform(toBoolean)
-  @IsBoolean({ message: 'must be true or false' })
-  TRUST_PROXY?: boolean;
+  @Transform(emptyToUndefined)
+  @IsString()
+  TRUST_PROXY?: string;
 
   @IsOptional()
   @Transform(toNumber)
@@ -355,12 +356,20 @@ export interface Settings {
   /** Failed logins per account from one address within loginWindowMs; LoginThrottle derives the wider budgets. */
   loginMaxAttempts: number;
   loginWindowMs: number;
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
-  trustProxy: boolean;
+  /** Which peers are proxies whose X-Forwarded-For entries count (see TrustProxy). */
+  trustProxy: TrustProxy;
   logLevel: LogLevelSetting;
   /** One JSON object per line (production's default), or Nest's pretty lines (development's). */
   logFormat: LogFormat;
 }
+
+/**
+ * TRUST_PROXY in Express's `trust proxy` terms: `false` trusts no peer, a number trusts that many hops next
+ * to the server, a list trusts peers at those addresses or ranges (proxy-addr's syntax). `true` is read as
+ * one hop: Express's own `true` trusts every hop, which takes the left-most X-Forwarded-For entry, the one
+ * the client writes.
+ */
+export type TrustProxy = false | number | string[];
 
 export class InvalidSettingError extends Error {
   constructor(
@@ -453,7 +462,7 @@ export function parseSettings(raw: RawEnvironment): Settings {
     httpWritesPerMinutePerIp: env.HTTP_WRITES_PER_MINUTE_PER_IP ?? 600,
     loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS ?? 10,
     loginWindowMs: env.LOGIN_WINDOW_MS ?? 15 * 60 * 1000,
-    trustProxy: env.TRUST_PROXY ?? false,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? 'log',
     logFormat: env.LOG_FORMAT ?? logFormatFor(env.NODE_ENV),
   };
@@ -461,6 +470,30 @@ export function parseSettings(raw: RawEnvironment): Settings {
 
 function logFormatFor(nodeEnv: string | undefined): LogFormat {
   return nodeEnv === 'production' ? 'json' : 'pretty';
+}
+
+const TRUST_PROXY_FORMS =
+  'must be true, false, a number of proxies, or a comma-separated list of proxy addresses or CIDR ranges ' +
+  '(or loopback, linklocal, uniquelocal)';
+
+function parseTrustProxy(raw: string | undefined): TrustProxy {
+  const value = raw?.trim().toLowerCase() ?? '';
+  if (['', 'false', 'no', 'off'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value)) return 1;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  const list = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  try {
+    proxyAddr.compile(list);
+  } catch (error) {
+    throw new InvalidSettingError(
+      'TRUST_PROXY',
+      `${TRUST_PROXY_FORMS}; ${(error as Error).message} (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return list;
 }
 
 /** A production JWT_SECRET with fewer different characters than this is typed, not generated. */

@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { Server, ServerOptions } from 'socket.io';
+import { ClientAddresses } from '../common/client-address';
 import { corsAnswer, isOriginAllowed } from '../common/origins';
 import { DrainService } from '../lifecycle/drain.service';
 import { SocketObserver } from '../observability/socket-observer';
@@ -20,6 +21,7 @@ export class AppIoAdapter extends IoAdapter {
   private readonly drain: DrainService;
   private readonly redis: RedisService | null;
   private readonly observer: SocketObserver;
+  private readonly addresses: ClientAddresses;
 
   constructor(
     app: INestApplicationContext,
@@ -29,6 +31,7 @@ export class AppIoAdapter extends IoAdapter {
     this.drain = app.get(DrainService);
     this.redis = app.get<RedisService | null>(REDIS);
     this.observer = app.get(SocketObserver);
+    this.addresses = app.get(ClientAddresses);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -39,6 +42,7 @@ export class AppIoAdapter extends IoAdapter {
       cors: corsAnswer(corsOrigins),
       allowRequest: (request, callback) => {
         if (this.drain.isDraining) return callback('Server restarting', false);
+        this.addresses.noticeForwarding(request);
         const allowed = isOriginAllowed(
           request.headers.origin,
           corsOrigins,

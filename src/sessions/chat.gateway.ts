@@ -5,7 +5,6 @@ import {
   UseInterceptors,
   UsePipes,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import {
   ConnectedSocket,
   MessageBody,
@@ -16,6 +15,7 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import type { Actor } from '../common/actor';
+import { ClientAddresses } from '../common/client-address';
 import { ErrorCode } from '../common/errors';
 import { RateLimits, WidgetRateLimitGuard } from '../common/rate-limits';
 import { DtoValidationPipe } from '../common/validation';
@@ -24,7 +24,6 @@ import {
   refuseUnknownEvents,
   WsAckExceptionFilter,
 } from '../common/ws-ack';
-import type { Settings } from '../config/settings';
 import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
 import { SendMessageDto } from '../messages/dto/send-message.dto';
 import { MessagesService } from '../messages/messages.service';
@@ -57,7 +56,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
     private readonly messages: MessagesService,
     private readonly connections: WidgetConnections,
     private readonly publisher: ChatEventsPublisher,
-    private readonly config: ConfigService<Settings, true>,
+    private readonly addresses: ClientAddresses,
     private readonly limits: RateLimits,
   ) {}
 
@@ -86,7 +85,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
   ): WidgetAnswer<typeof WidgetEvent.InitSession> {
     const result = await this.sessions.open(
       dto,
-      clientInfoOf(socket, this.config.get('trustProxy', { infer: true })),
+      clientInfoOf(socket, this.addresses),
     );
     await this.connections.attach(socket, result.sessionId);
     return result;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Subject } from 'rxjs';
@@ -61,9 +62,14 @@ export class SessionsService {
     observed: ClientInfo,
     declared: ClientInfo,
   ): Promise<CreatedSessionView> {
+    // A declared address is only a fallback, and never stored unless it is one.
+    const declaredIp =
+      declared.ipAddress && isIP(declared.ipAddress)
+        ? declared.ipAddress
+        : undefined;
     const { record } = await this.repository.createOrGet({
       id: randomUUID(),
-      ipAddress: observed.ipAddress ?? declared.ipAddress ?? null,
+      ipAddress: observed.ipAddress ?? declaredIp ?? null,
       userAgent: observed.userAgent ?? declared.userAgent ?? null,
       aiEnabled: this.config.get('aiDefaultEnabled', { infer: true }),
     });

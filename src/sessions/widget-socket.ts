@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { Actor } from '../common/actor';
-import { socketAddress } from '../common/client-address';
+import type { ClientAddresses } from '../common/client-address';
 import type { ClientInfo } from './sessions.service';
 
 interface WidgetSocketData {
@@ -27,9 +27,12 @@ export const WidgetActor = createParamDecorator(
   },
 );
 
-export function clientInfoOf(socket: Socket, trustProxy: boolean): ClientInfo {
+export function clientInfoOf(
+  socket: Socket,
+  addresses: ClientAddresses,
+): ClientInfo {
   return {
-    ipAddress: socketAddress(socket, trustProxy),
+    ipAddress: addresses.ofSocket(socket),
     userAgent: socket.handshake.headers['user-agent'] || undefined,
   };
 }
