@@ -34,7 +34,7 @@ export class AppModule {
         HealthModule,
         AiModule,
         WebModule,
-        ObservabilityModule,
+        ObservabilityModule.forRoot(settings),
       ],
     };
   }

@@ -41,9 +41,11 @@ describe.each(['json', 'pretty'] as const)(
       JWT_SECRET: secret('jwt-secret-with-enough-length'),
       ADMIN_PASSWORD: secret('Admin password'),
       AI_API_KEY: secret('sk-rejected'),
+      METRICS_TOKEN: secret('metrics-token-with-enough-length'),
       REDIS_PASSWORD: secret('redis-pw'),
       DATABASE_PASSWORD: secret('db-pw'),
       wrongPassword: secret('Wrong password typed'),
+      wrongMetricsToken: secret('wrong-metrics-token'),
       garbageBearer: secret('garbage-bearer'),
       accessToken: '',
     };
@@ -78,6 +80,8 @@ describe.each(['json', 'pretty'] as const)(
         AI_API_KEYS: secrets.AI_API_KEY,
         AI_BASE_URL: fake.url,
         AI_MAX_RETRIES: '0',
+        METRICS_ENABLED: 'true',
+        METRICS_TOKEN: secrets.METRICS_TOKEN,
         // Nothing listens there: Redis stays unreachable, and that is logged.
         REDIS_URL: `redis://default:${secrets.REDIS_PASSWORD}@127.0.0.1:${await freePort()}/0`,
       });
@@ -110,9 +114,17 @@ describe.each(['json', 'pretty'] as const)(
         .set('Authorization', `Bearer ${secrets.garbageBearer}`)
         .expect(401);
       await request(server.url)
+        .get('/metrics')
+        .set('Authorization', `Bearer ${secrets.wrongMetricsToken}`)
+        .expect(401);
+      await request(server.url)
         .get('/api/admin/sessions/not-a-session')
         .set('Authorization', `Bearer ${secrets.accessToken}`)
         .expect((response) => expect(response.status).toBeGreaterThan(399));
+      await request(server.url)
+        .get('/metrics')
+        .set('Authorization', `Bearer ${secrets.METRICS_TOKEN}`)
+        .expect(200);
       await expect(
         connect(server.url, {
           namespace: '/admin',

@@ -6,7 +6,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AxiosResponse } from 'axios';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, Subject } from 'rxjs';
 import type { AiApiStyle, Settings } from '../config/settings';
 
 export interface ChatTurn {
@@ -34,6 +34,39 @@ export type AiFailureCode =
   | 'NETWORK_ERROR'
   | 'ABORTED'
   | 'EMPTY_REPLY';
+
+/**
+ * What the client reports as it works, for metrics: each attempt (a request to the provider) with what it
+ * streamed, and each reply's end.
+ */
+export type AiProviderOutcome =
+  | {
+      kind: 'attempt';
+      /** 1 for a reply's first request; more for its retries and key failovers. */
+      attempt: number;
+      result: 'ok' | AiFailureCode;
+      /** From sending the request to the first delta, when one arrived. */
+      firstDeltaMs?: number;
+      deltas: number;
+      characters: number;
+    }
+  | { kind: 'reply'; result: 'ok' | AiFailureCode };
+
+/** What one attempt streamed, counted as it goes. */
+interface AttemptStream {
+  startedAt: number;
+  firstDeltaMs?: number;
+  deltas: number;
+  characters: number;
+}
+
+function attemptOutcome(
+  attempt: number,
+  result: 'ok' | AiFailureCode,
+  { firstDeltaMs, deltas, characters }: AttemptStream,
+): AiProviderOutcome {
+  return { kind: 'attempt', attempt, result, firstDeltaMs, deltas, characters };
+}
 
 /** Carries only a code and a message of our own: never a key, a header or the provider's words. */
 export class AiProviderError extends Error {
@@ -329,11 +362,13 @@ interface Attempt {
   apiKey: string;
   request: ReplyRequest;
   handlers: ReplyStreamHandlers;
+  stream: AttemptStream;
 }
 
 @Injectable()
 export class AiProviderClient {
   private readonly logger = new Logger(AiProviderClient.name);
+  readonly outcomes$ = new Subject<AiProviderOutcome>();
 
   constructor(
     private readonly http: HttpService,
@@ -350,23 +385,47 @@ export class AiProviderClient {
     request: ReplyRequest,
     handlers: ReplyStreamHandlers,
   ): Promise<string> {
+    try {
+      const text = await this.attemptUntilDone(request, handlers);
+      this.outcomes$.next({ kind: 'reply', result: 'ok' });
+      return text;
+    } catch (error) {
+      if (error instanceof AiProviderError) {
+        this.outcomes$.next({ kind: 'reply', result: error.code });
+      }
+      throw error;
+    }
+  }
+
+  private async attemptUntilDone(
+    request: ReplyRequest,
+    handlers: ReplyStreamHandlers,
+  ): Promise<string> {
     const keys = new KeyRing(this.config.get('aiApiKeys', { infer: true }));
     if (keys.exhausted) {
       throw new AiProviderError('AUTH_FAILED', 'No AI API key is configured.');
     }
     const attempts = this.config.get('aiMaxRetries', { infer: true }) + 1;
     for (let attempt = 1; ; attempt++) {
+      const stream: AttemptStream = {
+        startedAt: performance.now(),
+        deltas: 0,
+        characters: 0,
+      };
       try {
         this.throwIfAborted(request.signal);
         const text = await this.runAttempt({
           apiKey: keys.current,
           request,
           handlers,
+          stream,
         });
+        this.outcomes$.next(attemptOutcome(attempt, 'ok', stream));
         this.logger.debug(`AI reply complete after ${attempt} attempt(s)`);
         return text;
       } catch (error) {
         if (!(error instanceof AttemptFailure)) throw error;
+        this.outcomes$.next(attemptOutcome(attempt, error.code, stream));
         this.logFailedAttempt(error, attempt, attempts);
         const isLast = attempt === attempts;
         if (error.details.keyRejection) {
@@ -386,6 +445,7 @@ export class AiProviderClient {
     apiKey,
     request,
     handlers,
+    stream,
   }: Attempt): Promise<string> {
     const format = WIRE_FORMATS[this.config.get('aiApiStyle', { infer: true })];
     const cancellation = new AbortController();
@@ -411,6 +471,9 @@ export class AiProviderClient {
       }
       const deliver = (text: string) => {
         if (!cancellation.signal.aborted) {
+          stream.firstDeltaMs ??= performance.now() - stream.startedAt;
+          stream.deltas++;
+          stream.characters += text.length;
           this.notify(() => handlers.onDelta(streamId, text));
         }
       };

@@ -18,6 +18,6 @@ import { AiService } from './ai.service';
     AiBudget,
     AiService,
   ],
-  exports: [AiService],
+  exports: [AiService, AiProviderClient],
 })
 export class AiModule {}

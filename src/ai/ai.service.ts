@@ -209,9 +209,7 @@ export class AiService implements OnModuleInit, OnModuleDestroy {
       code: reason.code,
       message: reason.message,
     });
-    this.publisher.toAllAdmins(AdminServerEvent.HandoffRequested, {
-      sessionId,
-    });
+    this.publisher.handoffRequested(sessionId);
   }
 
   private publishDelta(

@@ -1,7 +1,13 @@
+import { channel } from 'node:diagnostics_channel';
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from './errors';
 
 const logger = new Logger('Errors');
+
+/** Each database failure met while answering is published here (for metrics), with its kind. */
+export const DATABASE_ERRORS_CHANNEL = 'chat:database-errors';
+export type DatabaseErrorKind = 'unavailable' | 'query';
+const databaseErrors = channel(DATABASE_ERRORS_CHANNEL);
 
 const UNREACHABLE_DATABASE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated|timeout exceeded when trying to connect|Query read timeout|Can't reach database|Client has encountered a connection error|Connection ended/i;
@@ -45,8 +51,12 @@ export function toAppError(error: unknown): AppError {
   if (prismaCode === 'P2025')
     return new AppError(ErrorCode.NOT_FOUND, SAFE_MESSAGES.NOT_FOUND);
   if (isDatabaseUnavailable(error)) {
+    databaseErrors.publish('unavailable' satisfies DatabaseErrorKind);
     logger.warn(`Database unavailable: ${String((error as Error).message)}`);
     return unavailableError();
+  }
+  if (isDatabaseError(error)) {
+    databaseErrors.publish('query' satisfies DatabaseErrorKind);
   }
   logger.error(
     error instanceof Error ? (error.stack ?? error.message) : String(error),
@@ -98,5 +108,19 @@ function isDatabaseUnavailable(error: unknown): boolean {
     name === 'PrismaClientInitializationError' ||
     (typeof message === 'string' && UNREACHABLE_DATABASE.test(message)) ||
     (cause !== undefined && isDatabaseUnavailable(cause))
+  );
+}
+
+/** A statement the database refused: a Prisma or driver-adapter error, or PostgreSQL's own (severity and SQLSTATE). */
+function isDatabaseError(error: unknown): boolean {
+  const { name, severity, code } = (error ?? {}) as {
+    name?: unknown;
+    severity?: unknown;
+    code?: unknown;
+  };
+  return (
+    (typeof name === 'string' &&
+      (name.startsWith('PrismaClient') || name === 'DriverAdapterError')) ||
+    (typeof severity === 'string' && typeof code === 'string')
   );
 }

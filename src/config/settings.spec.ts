@@ -274,12 +274,15 @@ describe('parseSettings', () => {
   });
 });
 
-describe('parseSettings: log format', () => {
+describe('parseSettings: log format and metrics', () => {
   it('accepts a .env copied from .env.example as it is', () => {
     const example = parseEnv(
       readFileSync(resolve(__dirname, '../../.env.example'), 'utf8'),
     );
-    expect(parseSettings(example)).toMatchObject({ logFormat: 'pretty' });
+    expect(parseSettings(example)).toMatchObject({
+      logFormat: 'pretty',
+      metricsEnabled: false,
+    });
   });
 
   it.each<[RawEnvironment, 'pretty' | 'json']>([
@@ -304,5 +307,23 @@ describe('parseSettings: log format', () => {
     const error = refusal({ LOG_FORMAT: 'xml' });
     expect(error.variable).toBe('LOG_FORMAT');
     expect(error.message).toContain('pretty, json');
+  });
+
+  it('keeps metrics off unless METRICS_ENABLED, which needs a METRICS_TOKEN of 32 characters or more', () => {
+    expect(parseSettings({})).toMatchObject({
+      metricsEnabled: false,
+      metricsToken: undefined,
+    });
+    expect(
+      parseSettings({
+        METRICS_ENABLED: 'true',
+        METRICS_TOKEN: OPERATOR_SECRET,
+      }),
+    ).toMatchObject({ metricsEnabled: true, metricsToken: OPERATOR_SECRET });
+    expect(refusal({ METRICS_ENABLED: 'true' }).variable).toBe('METRICS_TOKEN');
+    const short = refusal({ METRICS_ENABLED: 'true', METRICS_TOKEN: 'abc123' });
+    expect(short.variable).toBe('METRICS_TOKEN');
+    // A secret is never repeated, not even in the refusal.
+    expect(short.message).not.toContain('abc123');
   });
 });

@@ -35,6 +35,7 @@ const SECRET_SETTINGS = new Set([
   'ADMIN_PASSWORD',
   'AI_API_KEYS',
   'OPENAI_API_KEY',
+  'METRICS_TOKEN',
 ]);
 
 const emptyToUndefined = ({ value }: { value: unknown }) =>
@@ -304,6 +305,17 @@ class EnvironmentVariables {
   LOG_FORMAT?: LogFormat;
 
   @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_ENABLED?: boolean;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters long' })
+  METRICS_TOKEN?: string;
+
+  @IsOptional()
   @Transform(emptyToUndefined)
   @IsIn(['development', 'production', 'test'], {
     message: 'must be development, production or test',
@@ -361,6 +373,9 @@ export interface Settings {
   logLevel: LogLevelSetting;
   /** One JSON object per line (production's default), or Nest's pretty lines (development's). */
   logFormat: LogFormat;
+  /** Whether GET /metrics answers (Prometheus text format), to requests bearing metricsToken. */
+  metricsEnabled: boolean;
+  metricsToken: string | undefined;
 }
 
 /**
@@ -410,6 +425,12 @@ export function parseSettings(raw: RawEnvironment): Settings {
       ? lowEntropyProblem(env.JWT_SECRET)
       : null;
   if (weakSecret) throw new InvalidSettingError('JWT_SECRET', weakSecret);
+  if (env.METRICS_ENABLED && !env.METRICS_TOKEN) {
+    throw new InvalidSettingError(
+      'METRICS_TOKEN',
+      'is required when METRICS_ENABLED=true (scrapers send it as a bearer token)',
+    );
+  }
   const adminPasswordProblem =
     env.ADMIN_PASSWORD === undefined
       ? null
@@ -465,6 +486,8 @@ export function parseSettings(raw: RawEnvironment): Settings {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL ?? 'log',
     logFormat: env.LOG_FORMAT ?? logFormatFor(env.NODE_ENV),
+    metricsEnabled: env.METRICS_ENABLED ?? false,
+    metricsToken: env.METRICS_TOKEN,
   };
 }
 

@@ -39,6 +39,9 @@ export class MessagesService {
   /** Every newly committed message (never a retried one), for features that react to messages. */
   readonly committed$ = new Subject<CommittedMessage>();
 
+  /** Each committed message whose fan-out failed (it is stored; sockets may have missed it), for metrics. */
+  readonly fanOutFailed$ = new Subject<MessageView>();
+
   /** Sends of one session commit and fan out in arrival order, even over a connection pool. */
   private readonly perSession = new KeyedSerialQueue();
 
@@ -79,6 +82,7 @@ export class MessagesService {
             this.logger.warn(
               `Message ${commit.message.id} is stored but its fan-out failed: ${error.message}`,
             );
+            this.fanOutFailed$.next(commit.message);
           });
         },
       );

@@ -1,5 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { METRICS } from './metrics.token';
+import type { MetricsService } from './metrics.service';
 import {
   correlationIdFrom,
   REQUEST_ID_HEADER,
@@ -11,11 +13,15 @@ import {
 /**
  * The first middleware of every HTTP request: takes the caller's X-Request-Id when it is a plausible one (or
  * makes one), echoes it in the response, and runs the request in that context so that every line logged
- * for it carries the id and the session id.
+ * for it carries the id and the session id. With metrics on, error answers are counted by code.
  */
 @Injectable()
 export class HttpObserver {
   private readonly logger = new Logger('Http');
+
+  constructor(
+    @Inject(METRICS) private readonly metrics: MetricsService | null,
+  ) {}
 
   readonly middleware = (
     request: Request,
@@ -33,15 +39,19 @@ export class HttpObserver {
             (request.body as { sessionId?: unknown } | undefined)?.sessionId,
         ),
     };
-    if (Logger.isLevelEnabled('debug')) {
+    const debug = Logger.isLevelEnabled('debug');
+    if (this.metrics || debug) {
       const startedAt = performance.now();
-      response.once('finish', () =>
-        runInContext(context, () =>
-          this.logger.debug(
-            `${request.method} ${request.originalUrl.split('?')[0]} ${response.statusCode} ${(performance.now() - startedAt).toFixed(1)} ms`,
-          ),
-        ),
-      );
+      response.once('finish', () => {
+        this.metrics?.httpAnswered(response.statusCode);
+        if (debug) {
+          runInContext(context, () =>
+            this.logger.debug(
+              `${request.method} ${request.originalUrl.split('?')[0]} ${response.statusCode} ${(performance.now() - startedAt).toFixed(1)} ms`,
+            ),
+          );
+        }
+      });
     }
     runInContext(context, next);
   };

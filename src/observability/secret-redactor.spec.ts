@@ -9,6 +9,8 @@ describe('SecretRedactor', () => {
     AI_API_KEYS: 'key-one-0001,key-two-0002',
     DATABASE_URL: 'postgresql://chat:db%40pass%2Fword@db.internal:5432/chat',
     REDIS_URL: 'redis://default:redis-pass-99@cache:6379/2',
+    METRICS_ENABLED: 'true',
+    METRICS_TOKEN: 'metrics-token-'.padEnd(40, 'm'),
   });
   const redactor = SecretRedactor.fromSettings(settings);
 
@@ -17,6 +19,7 @@ describe('SecretRedactor', () => {
     settings.adminPassword!,
     'key-one-0001',
     'key-two-0002',
+    settings.metricsToken!,
     'db%40pass%2Fword',
     'db@pass/word',
     'redis-pass-99',

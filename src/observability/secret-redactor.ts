@@ -44,13 +44,19 @@ export class SecretRedactor {
   static fromSettings(
     settings: Pick<
       Settings,
-      'jwtSecret' | 'adminPassword' | 'aiApiKeys' | 'databaseUrl' | 'redisUrl'
+      | 'jwtSecret'
+      | 'adminPassword'
+      | 'aiApiKeys'
+      | 'databaseUrl'
+      | 'redisUrl'
+      | 'metricsToken'
     >,
   ): SecretRedactor {
     return new SecretRedactor(
       [
         settings.jwtSecret,
         settings.adminPassword,
+        settings.metricsToken,
         ...settings.aiApiKeys,
         ...urlSecrets(settings.databaseUrl),
         ...urlSecrets(settings.redisUrl),

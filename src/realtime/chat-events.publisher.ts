@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Subject } from 'rxjs';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { MessageView } from '../messages/dto/message.view';
 import { toSeedMessageView } from '../messages/dto/seed-message.view';
@@ -28,6 +29,8 @@ type WidgetBroadcastEvent = Exclude<
  */
 @Injectable()
 export class ChatEventsPublisher {
+  /** Each hand-off to a person, whoever asked for it, as the admins are told (for metrics). */
+  readonly handoffs$ = new Subject<string>();
   private io?: Server;
 
   /** Called by each gateway once its namespace exists; both share the same Socket.IO server. */
@@ -135,6 +138,12 @@ export class ChatEventsPublisher {
 
   sessionUpdated(session: SessionSummary): void {
     this.toAllAdmins(AdminServerEvent.SessionUpdated, { session });
+  }
+
+  /** A person is asked to take the session over: the visitor asked, or the AI stepped aside. */
+  handoffRequested(sessionId: string): void {
+    this.toAllAdmins(AdminServerEvent.HandoffRequested, { sessionId });
+    this.handoffs$.next(sessionId);
   }
 
   aiModeChanged(change: AiModeChangedEvent): void {

@@ -17,6 +17,12 @@ const CLOSE_TIMEOUT_MS = 2000;
 export type RedisClient = ReturnType<typeof createClient>;
 
 /**
+ * Where a Redis failure was met: a connection lost, a command of ours (presence), a broadcast the Socket.IO
+ * adapter could not publish to the other instances (fan-out), or another adapter command.
+ */
+export type RedisErrorSource = 'connection' | 'command' | 'fan-out' | 'adapter';
+
+/**
  * Pub/sub ignores database numbers, so the key prefix carries it: deployments sharing a Redis server on
  * different databases (`redis://host:6379/2`) stay apart, channels included.
  */
@@ -36,6 +42,8 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
   private readonly subscriber: RedisClient;
   /** Emits each time the command connection is (again) ready, for state Redis may have lost meanwhile. */
   readonly ready$ = new Subject<void>();
+  /** Every failure, for metrics; the logs say only when Redis is lost and found again. */
+  readonly errors$ = new Subject<RedisErrorSource>();
   private readonly readyClients = new Set<RedisClient>();
   private state: 'starting' | 'up' | 'down' = 'starting';
   private closing = false;
@@ -82,7 +90,12 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs commands on the command connection; a stalled connection fails them after COMMAND_TIMEOUT_MS. */
   run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
-    return withinTimeout(command(this.client), COMMAND_TIMEOUT_MS);
+    return withinTimeout(command(this.client), COMMAND_TIMEOUT_MS).catch(
+      (error: unknown) => {
+        this.errors$.next('command');
+        throw error;
+      },
+    );
   }
 
   /** For readiness checks; the error names neither the host nor the credentials. */
@@ -96,9 +109,11 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
   /** The Socket.IO adapter that carries rooms and fan-out across every instance on this Redis. */
   socketIoAdapter(): ReturnType<typeof createAdapter> {
+    const failed = (method: string | symbol) =>
+      this.errors$.next(method === 'publish' ? 'fan-out' : 'adapter');
     return createAdapter(
-      withHandledRejections(this.client),
-      withHandledRejections(this.subscriber),
+      withHandledRejections(this.client, failed),
+      withHandledRejections(this.subscriber, failed),
       { key: this.key('socket.io') },
     );
   }
@@ -117,6 +132,7 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
     });
     client.on('error', (error: Error & { code?: string }) => {
       this.readyClients.delete(client);
+      if (!this.closing) this.errors$.next('connection');
       if (this.closing || this.state === 'down') return;
       this.state = 'down';
       this.logger.warn(
@@ -129,16 +145,20 @@ export class RedisService implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * The Socket.IO adapter sends Redis commands without awaiting them; while Redis is unreachable their
- * promises reject, and an unhandled rejection would end the process. Every promise it gets has a handler.
+ * promises reject, and an unhandled rejection would end the process. Every promise it gets has a handler,
+ * which reports the failed method.
  */
-function withHandledRejections(client: RedisClient): RedisClient {
+function withHandledRejections(
+  client: RedisClient,
+  failed: (method: string | symbol) => void,
+): RedisClient {
   return new Proxy(client, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]): unknown => {
         const result: unknown = value.apply(target, args);
-        if (result instanceof Promise) result.catch(() => undefined);
+        if (result instanceof Promise) result.catch(() => failed(property));
         return result;
       };
     },

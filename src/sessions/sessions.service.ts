@@ -171,9 +171,7 @@ export class SessionsService {
   ): Promise<void> {
     assertSessionAccess(actor, sessionId);
     await this.setAiMode(sessionId, false);
-    this.publisher.toAllAdmins(AdminServerEvent.HandoffRequested, {
-      sessionId,
-    });
+    this.publisher.handoffRequested(sessionId);
   }
 
   /** Persists the AI mode and tells widgets and admins; admins get the new summary when it changed. */
