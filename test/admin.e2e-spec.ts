@@ -130,13 +130,13 @@ describe('Admin side', () => {
       });
 
     it.each([
-      ['no token', undefined],
-      ['garbage', 'not-a-token'],
-      ['a token signed with another secret', 'FOREIGN'],
-      ['an expired token', 'EXPIRED'],
+      ['no token', undefined, 'missing'],
+      ['garbage', 'not-a-token', 'invalid'],
+      ['a token signed with another secret', 'FOREIGN', 'invalid'],
+      ['an expired token', 'EXPIRED', 'expired'],
     ])(
-      'refuses %s with UNAUTHORIZED before sending anything',
-      async (_label, kind) => {
+      'refuses %s with UNAUTHORIZED before sending anything, saying why in data.reason',
+      async (_label, kind, reason) => {
         let token: string | undefined = kind;
         if (kind === 'FOREIGN') token = foreignToken();
         if (kind === 'EXPIRED') {
@@ -145,12 +145,12 @@ describe('Admin side', () => {
             .get(JwtService)
             .sign({ sub: admin.id }, { expiresIn: -10 });
         }
-        await expect(
-          connect(server.url, {
-            namespace: '/admin',
-            auth: token ? { token } : {},
-          }),
-        ).rejects.toThrow('UNAUTHORIZED');
+        const refusal = connect(server.url, {
+          namespace: '/admin',
+          auth: token ? { token } : {},
+        });
+        await expect(refusal).rejects.toThrow('UNAUTHORIZED');
+        await expect(refusal).rejects.toMatchObject({ data: { reason } });
       },
     );
 

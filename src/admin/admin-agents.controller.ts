@@ -12,7 +12,6 @@ import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { AdminAccountsService } from '../auth/admin-accounts.service';
@@ -24,10 +23,7 @@ import {
   CreateAgentDto,
   UpdateAgentDto,
 } from '../auth/dto/agent.dto';
-import {
-  ApiErrorResponses,
-  ErrorResponse,
-} from '../common/api-error.responses';
+import { ApiErrorResponses } from '../common/api-error.responses';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -53,11 +49,10 @@ export class AdminAgentsController {
     summary: 'Create an account with a chosen password (admin role)',
   })
   @ApiCreatedResponse({ type: AgentView })
-  @ApiErrorResponses(400, 401, 403)
-  @ApiResponse({
+  @ApiErrorResponses(400, 401, 403, {
     status: 409,
-    type: ErrorResponse,
     description: 'CONFLICT: an account with that email already exists',
+    message: 'An account for ada@example.com already exists',
   })
   create(@Body() dto: CreateAgentDto): Promise<AgentView> {
     return this.accounts.createAgent(dto);
@@ -72,12 +67,11 @@ export class AdminAgentsController {
       'Disabling signs the account out at once: its tokens stop working and its /admin sockets are closed.',
   })
   @ApiOkResponse({ type: AgentView })
-  @ApiErrorResponses(400, 401, 403, 404)
-  @ApiResponse({
+  @ApiErrorResponses(400, 401, 403, 404, {
     status: 409,
-    type: ErrorResponse,
     description:
       'CONFLICT: admins cannot demote or disable themselves, and one active admin must remain',
+    message: 'You cannot disable your own account; ask another admin',
   })
   update(
     @CurrentAdmin() admin: AdminActor,

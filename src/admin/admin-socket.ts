@@ -1,6 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Socket } from 'socket.io';
-import type { AdminActor } from '../auth/auth.service';
+import {
+  type AdminActor,
+  TOKEN_REJECTIONS,
+  type TokenRejection,
+} from '../auth/auth.service';
+import { AppError, ErrorCode } from '../common/errors';
 
 interface AdminSocketData {
   admin?: AdminActor;
@@ -25,4 +30,18 @@ export function handshakeToken(socket: Socket): string | undefined {
   const token = (socket.handshake.auth as { token?: unknown } | undefined)
     ?.token;
   return typeof token === 'string' ? token : undefined;
+}
+
+/** What a refused `/admin` client gets as `connect_error`: the contract's message, and why in `data`. */
+export type HandshakeRefusal = Error & { data?: { reason: TokenRejection } };
+
+export function handshakeRefusal(error: unknown): HandshakeRefusal {
+  const refusal: HandshakeRefusal = new Error(ErrorCode.UNAUTHORIZED);
+  const reason = error instanceof AppError ? error.details?.reason : undefined;
+  if (isTokenRejection(reason)) refusal.data = { reason };
+  return refusal;
+}
+
+function isTokenRejection(value: unknown): value is TokenRejection {
+  return (TOKEN_REJECTIONS as readonly unknown[]).includes(value);
 }

@@ -14,7 +14,6 @@ import {
   type AdminActor,
   toAdminActor,
 } from '../auth/auth.service';
-import { ErrorCode } from '../common/errors';
 import { DtoValidationPipe } from '../common/validation';
 import {
   AckInterceptor,
@@ -48,6 +47,7 @@ import type { SessionSummary } from '../sessions/dto/session.view';
 import { SessionAdminService } from '../sessions/session-admin.service';
 import { SessionsService } from '../sessions/sessions.service';
 import {
+  handshakeRefusal,
   handshakeToken,
   setSocketAdmin,
   SocketAdmin,
@@ -84,7 +84,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
           refuseUnknownEvents(socket, ADMIN_EVENTS, WIDGET_EVENTS);
           next();
         },
-        () => next(new Error(ErrorCode.UNAUTHORIZED)),
+        (error: unknown) => next(handshakeRefusal(error)),
       );
     });
     // An account disabled or signed out is disconnected at once, not only at its next handshake.

@@ -44,7 +44,22 @@ export class AuthController {
       'Sign an agent in; failed attempts are rate-limited per IP and per email',
   })
   @ApiOkResponse({ type: LoginResult })
-  @ApiErrorResponses(400, 401, 429)
+  @ApiErrorResponses(
+    400,
+    {
+      status: 401,
+      description:
+        'UNAUTHORIZED: wrong email or password (or a disabled account)',
+      message: 'Wrong email or password',
+    },
+    {
+      status: 429,
+      description:
+        'RATE_LIMITED: too many failed logins from this address or for this email; see `details.retryAfterMs`',
+      message: 'Too many failed logins; try again later',
+      details: { retryAfterMs: 60000 },
+    },
+  )
   login(@Req() request: Request, @Body() dto: LoginDto): Promise<LoginResult> {
     return this.auth.login(dto, requestAddress(request));
   }

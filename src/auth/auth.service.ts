@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
+import { JwtService, TokenExpiredError } from '@nestjs/jwt';
 import { isUUID } from 'class-validator';
 import type { Actor } from '../common/actor';
 import { AppError, ErrorCode } from '../common/errors';
@@ -20,6 +20,24 @@ import {
 } from './password-hasher';
 
 export type AdminActor = Extract<Actor, { kind: 'admin' }>;
+
+/** Why a token was refused, in the 401's `details.reason` and the `/admin` connect_error's `data.reason`. */
+export const TOKEN_REJECTIONS = ['missing', 'invalid', 'expired'] as const;
+export type TokenRejection = (typeof TOKEN_REJECTIONS)[number];
+
+const TOKEN_REJECTION_MESSAGES: Record<TokenRejection, string> = {
+  missing: 'An admin access token is required',
+  invalid: 'The access token is invalid',
+  expired: 'The access token has expired',
+};
+
+function tokenRejected(reason: TokenRejection): AppError {
+  return new AppError(
+    ErrorCode.UNAUTHORIZED,
+    TOKEN_REJECTION_MESSAGES[reason],
+    { reason },
+  );
+}
 
 interface TokenClaims {
   sub: string;
@@ -73,24 +91,21 @@ export class AuthService {
 
   /** The active account a token belongs to; a disabled or deleted account's token stops working. */
   async authenticate(token: string | undefined): Promise<AdminRecord> {
-    if (!token)
-      throw new AppError(
-        ErrorCode.UNAUTHORIZED,
-        'An admin access token is required',
-      );
+    if (!token) throw tokenRejected('missing');
+    let expired = false;
     const claims = await this.jwt
       .verifyAsync<TokenClaims>(token)
-      .catch(() => null);
+      .catch((error: unknown) => {
+        expired = error instanceof TokenExpiredError;
+        return null;
+      });
     // Account ids are UUIDs; anything else in `sub` would fail in the query rather than match nobody.
     const admin =
       typeof claims?.sub === 'string' && isUUID(claims.sub)
         ? await this.accounts.findActive(claims.sub)
         : null;
     if (!admin || issuedBeforeCutoff(claims!, admin))
-      throw new AppError(
-        ErrorCode.UNAUTHORIZED,
-        'The access token is invalid or expired',
-      );
+      throw tokenRejected(expired ? 'expired' : 'invalid');
     return admin;
   }
 

@@ -17,7 +17,8 @@ export interface MessageRecord {
 export class MessageView {
   @ApiProperty({
     description:
-      'Message id; ordering by id equals commit order within a session, so it is an exact cursor',
+      'Message id, a positive integer as a string: ordering by id equals commit order within a session, so it is an ' +
+      'exact cursor. Ids come from one sequence shared by all sessions, so they have gaps: never expect id + 1',
     example: '1042',
   })
   id: string;

@@ -16,6 +16,11 @@ export class SendMessageDto {
   content: string;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    minLength: 1,
+    maxLength: 100,
+    pattern: '^[\\x20-\\x7e]{1,100}$',
     description:
       'Idempotency key, 1..100 printable ASCII characters: a retry with the same key returns the original message',
   })
