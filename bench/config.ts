@@ -22,6 +22,8 @@ export interface BenchConfig {
   rounds: number;
   /** Whether to add a round of the app under its default rate limits (with a load that fits them). */
   defaultLimitsRound: boolean;
+  /** BENCH_METRICS=true: every round also runs the app with METRICS_ENABLED, scraped every second. */
+  metricsRuns: boolean;
   /** BENCH_CPU_PROFILE (a folder, or 1 for the cache's profiles/): both servers run with --cpu-prof. */
   cpuProfileDir: string | undefined;
   ackTimeoutMs: number;
@@ -56,6 +58,7 @@ export function readBenchConfig(
     measuredMessagesPerSocket: positiveInteger(env, 'BENCH_MESSAGES', 300),
     rounds: positiveInteger(env, 'BENCH_ROUNDS', 3),
     defaultLimitsRound: env.BENCH_DEFAULT_LIMITS !== 'false',
+    metricsRuns: env.BENCH_METRICS === 'true',
     cpuProfileDir: !profile
       ? undefined
       : profile === '1'

@@ -15,6 +15,7 @@ import { summarize } from './stats';
 import {
   assertAppBuilt,
   describeTarget,
+  METRICS_TOKEN,
   type RunningTarget,
   startTarget,
   type Target,
@@ -92,16 +93,19 @@ function defaultLimitsPlan(config: BenchConfig): LoadPlan {
   };
 }
 
-/** Baseline, app, baseline, app, …, then the pair under the default limits. */
+/** Baseline, app (and app with metrics on), baseline, app, …, then the pair under the default limits. */
 function schedule(config: BenchConfig): RunSpec[] {
   const specs: RunSpec[] = [];
+  const targets: Target[] = [
+    { kind: 'baseline', limits: 'raised' },
+    { kind: 'app', limits: 'raised' },
+  ];
+  if (config.metricsRuns) {
+    targets.push({ kind: 'app', limits: 'raised', metrics: true });
+  }
   for (let round = 1; round <= config.rounds; round++) {
-    for (const kind of ['baseline', 'app'] as const) {
-      specs.push({
-        round: String(round),
-        target: { kind, limits: 'raised' },
-        plan: mainPlan(config),
-      });
+    for (const target of targets) {
+      specs.push({ round: String(round), target, plan: mainPlan(config) });
     }
   }
   if (config.defaultLimitsRound) {
@@ -117,6 +121,40 @@ function schedule(config: BenchConfig): RunSpec[] {
 const errorText = (error: unknown) =>
   error instanceof Error ? error.message : String(error);
 
+/**
+ * Scrapes /metrics every second while the load runs (Prometheus' default is every 15 s), so that what
+ * metrics cost includes being read. `stop` resolves with the first failure, if any.
+ */
+function scrapeEverySecond(url: string): {
+  stop(): Promise<string | undefined>;
+} {
+  let failure: string | undefined;
+  let inFlight: Promise<void> = Promise.resolve();
+  const scrape = async () => {
+    try {
+      const response = await fetch(`${url}/metrics`, {
+        headers: { Authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      const text = await response.text();
+      if (!response.ok || !text.includes('chat_messages_committed_total')) {
+        failure ??= `GET /metrics answered ${response.status}`;
+      }
+    } catch (error) {
+      failure ??= `GET /metrics failed: ${errorText(error)}`;
+    }
+  };
+  const timer = setInterval(() => {
+    inFlight = inFlight.then(scrape);
+  }, 1000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+      return failure;
+    },
+  };
+}
+
 async function inScratchFolder<T>(
   work: (directory: string) => Promise<T>,
 ): Promise<T> {
@@ -131,6 +169,7 @@ async function loadOutcome(
   spec: RunSpec,
   running: RunningTarget,
 ): Promise<RunOutcome> {
+  const scraper = spec.target.metrics ? scrapeEverySecond(running.url) : null;
   try {
     const result = await runLoad(
       running.url,
@@ -138,8 +177,11 @@ async function loadOutcome(
       spec.plan,
       () => running.server.cpuTimeMicroseconds(),
     );
+    const scrapeError = await scraper?.stop();
+    if (scrapeError) return { ...spec, result, error: scrapeError };
     return { ...spec, result };
   } catch (error) {
+    await scraper?.stop();
     return {
       ...spec,
       error: `${errorText(error)}\n${running.server.output()}`,

@@ -100,10 +100,20 @@ function runsTable(outcomes: RunOutcome[]): string {
   return formatTable(header, rows, new Set([0, 1, header.length - 1]));
 }
 
-function pooled(outcomes: RunOutcome[], kind: Target['kind']): LoadSummary {
+/** The runs of one server pooled; the app with metrics on is only ever compared in its own section. */
+function pooled(
+  outcomes: RunOutcome[],
+  kind: Target['kind'],
+  metrics = false,
+): LoadSummary {
   return summarize(
     outcomes
-      .filter((outcome) => outcome.target.kind === kind && outcome.result)
+      .filter(
+        (outcome) =>
+          outcome.target.kind === kind &&
+          Boolean(outcome.target.metrics) === metrics &&
+          outcome.result,
+      )
       .map((outcome) => outcome.result!),
   );
 }
@@ -138,7 +148,10 @@ function roundPairs(outcomes: RunOutcome[]): RoundPair[] {
   return rounds.flatMap((round) => {
     const resultOf = (kind: Target['kind']) =>
       outcomes.find(
-        (outcome) => outcome.round === round && outcome.target.kind === kind,
+        (outcome) =>
+          outcome.round === round &&
+          outcome.target.kind === kind &&
+          !outcome.target.metrics,
       )?.result;
     const baseline = resultOf('baseline');
     const app = resultOf('app');
@@ -176,6 +189,28 @@ function pooledSection(title: string, outcomes: RunOutcome[]): string[] {
   ];
 }
 
+/** What metrics cost: the app with them on against the same app with them off, rounds pooled. */
+function metricsSection(outcomes: RunOutcome[]): string[] {
+  const off = pooled(outcomes, 'app');
+  const on = pooled(outcomes, 'app', true);
+  if (off.messages === 0 || on.messages === 0) return [];
+  const ratio = (of: (summary: LoadSummary) => number) =>
+    `${fixed(of(on) / of(off), 2)}×`;
+  return [
+    '',
+    'Metrics on (scraped every second) vs off, rounds pooled:',
+    formatTable(
+      ['server', ...SUMMARY_HEADER],
+      [
+        ['app', ...summaryCells(off)],
+        ['app (metrics on)', ...summaryCells(on)],
+      ],
+      new Set([0]),
+    ),
+    `  on/off: throughput ${ratio((summary) => summary.throughput)}, p99 ${ratio((summary) => summary.p99Ms)}, server CPU per message ${ratio((summary) => summary.serverCpuPerMessageUs)}`,
+  ];
+}
+
 function planLine(plan: LoadPlan): string {
   return `${plan.sockets} widget sockets × (${plan.warmupMessagesPerSocket} warm-up + ${plan.measuredMessagesPerSocket} measured) messages`;
 }
@@ -185,7 +220,9 @@ function profiledRuns(
   kind: Target['kind'],
 ): ProfiledRun[] {
   return outcomes
-    .filter((outcome) => outcome.target.kind === kind)
+    .filter(
+      (outcome) => outcome.target.kind === kind && !outcome.target.metrics,
+    )
     .flatMap(({ profilePath, result }) =>
       profilePath && result
         ? [
@@ -218,9 +255,10 @@ export function formatReport(outcomes: RunOutcome[]): string {
     'Every run: a fresh database, 1 admin socket, one message in flight per widget socket (closed loop).',
     runsTable(outcomes),
     ...pooledSection(
-      `All ${main.length / 2} rounds pooled, raised rate limits (${planLine(main[0].plan)}):`,
+      `All ${new Set(main.map((outcome) => outcome.round)).size} rounds pooled, raised rate limits (${planLine(main[0].plan)}):`,
       main,
     ),
+    ...metricsSection(main),
   ];
   lines.push(...profileSection(main));
   if (limits.length > 0) {

@@ -16,6 +16,8 @@ export type LimitsMode = 'raised' | 'default';
 export interface Target {
   kind: ServerKind;
   limits: LimitsMode;
+  /** The app with METRICS_ENABLED, scraped as Prometheus would while the load runs. */
+  metrics?: boolean;
 }
 
 /** A started server and what a load needs to talk to it. */
@@ -31,6 +33,8 @@ const BASELINE_SCRIPT = join(__dirname, 'baseline-server.js');
 
 const ADMIN_EMAIL = 'bench@example.com';
 const ADMIN_PASSWORD = 'bench-password-not-secret';
+/** The bearer token of the app's /metrics, when metrics are on. */
+export const METRICS_TOKEN = 'bench-metrics-token-not-secret'.padEnd(40, 'x');
 
 /** The highest values src/config/settings.ts accepts. */
 const RAISED_LIMITS = {
@@ -41,15 +45,15 @@ const RAISED_LIMITS = {
 };
 
 export function describeTarget(target: Target): string {
-  return target.kind === 'app' && target.limits === 'default'
-    ? 'app (default limits)'
-    : target.kind;
+  if (target.kind !== 'app') return target.kind;
+  if (target.metrics) return 'app (metrics on)';
+  return target.limits === 'default' ? 'app (default limits)' : 'app';
 }
 
 /** The app as it is served in production, with the AI off and logs at warn, so only the hot path runs. */
 function appEnvironment(
   databaseUrl: string,
-  limits: LimitsMode,
+  { limits, metrics }: Target,
 ): Record<string, string> {
   return {
     NODE_ENV: 'production',
@@ -62,6 +66,7 @@ function appEnvironment(
     OPENAI_API_KEY: '',
     REDIS_URL: '',
     ...(limits === 'raised' ? RAISED_LIMITS : {}),
+    ...(metrics ? { METRICS_ENABLED: 'true', METRICS_TOKEN } : {}),
   };
 }
 
@@ -79,7 +84,7 @@ function launchOf(
     ? {
         ...common,
         script: APP_SCRIPT,
-        env: appEnvironment(databaseUrl, target.limits),
+        env: appEnvironment(databaseUrl, target),
       }
     : {
         ...common,
