@@ -12,6 +12,10 @@ import { DtoValidationPipe } from './common/validation';
 import type { Settings } from './config/settings';
 import { HttpObserver } from './observability/http-observer';
 import { AppIoAdapter } from './realtime/app-io.adapter';
+import {
+  ASYNCAPI_PATH,
+  serveAsyncApiDocument,
+} from './realtime/asyncapi.document';
 import { serveWebPages } from './web/web-pages';
 
 /** Room for the JSON around a message: ids, field names, escapes. */
@@ -97,7 +101,8 @@ function setUpOpenApi(app: NestExpressApplication): void {
   const config = new DocumentBuilder()
     .setTitle('Chat backend')
     .setDescription(
-      'REST side of the chat backend. The real-time side (Socket.IO namespaces `/` and `/admin`) is described in docs/EVENTS.md. Every error has the shape `{ statusCode, code, message, details? }`.',
+      'REST side of the chat backend. The real-time side (Socket.IO namespaces `/` and `/admin`) is described in docs/EVENTS.md, and as an AsyncAPI 3 document at ' +
+        `${ASYNCAPI_PATH}. Every error has the shape \`{ statusCode, code, message, details? }\`.`,
     )
     .setVersion('1')
     .addBearerAuth()
@@ -106,4 +111,5 @@ function setUpOpenApi(app: NestExpressApplication): void {
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/docs-json',
   });
+  serveAsyncApiDocument(app);
 }

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
@@ -48,6 +48,7 @@ export class MessagePageQuery {
 
 /** `sync` on the widget socket and `get-messages` on the admin socket. */
 export class SessionMessagePageDto extends MessagePageQuery {
+  @ApiProperty({ format: 'uuid' })
   @IsSessionId()
   sessionId: string;
 }

@@ -5,6 +5,12 @@ import { IsSessionId } from '../../common/dto-fields';
 
 /** `init_session`: no id starts a new session; a known id resumes it; an unknown well-formed id creates it. */
 export class InitSessionDto {
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description:
+      "A session id (a UUID, any case): resumes that session, or creates one with that id. Absent, null or '' starts a new session",
+  })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
     value === '' ? undefined : value,

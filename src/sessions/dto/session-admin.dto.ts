@@ -89,17 +89,26 @@ export class UpdateSessionDto {
 }
 
 export class ToggleAiModeDto {
+  @ApiProperty({ format: 'uuid' })
   @IsSessionId()
   sessionId: string;
 
+  @ApiProperty({ description: 'Whether the AI assistant answers this session' })
   @IsBoolean({ message: 'enabled must be true or false' })
   enabled: boolean;
 }
 
 export class AssignSessionDto {
+  @ApiProperty({ format: 'uuid' })
   @IsSessionId()
   sessionId: string;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uuid',
+    description: 'An agent id, or null to unassign',
+  })
   @ValidateIf((_: unknown, value: unknown) => value !== null)
   @IsUUID('all', { message: 'adminId must be an admin id or null' })
   adminId: string | null;
