@@ -1,4 +1,10 @@
-import { Logger, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  Logger,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  UsePipes,
+} from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -21,6 +27,7 @@ import {
   WsAckExceptionFilter,
 } from '../common/ws-ack';
 import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
+import { HistoryReadGuard } from '../messages/history-read.guard';
 import { SendMessageDto } from '../messages/dto/send-message.dto';
 import { MessagesService } from '../messages/messages.service';
 import {
@@ -129,6 +136,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
   }
 
   @SubscribeMessage(AdminEvent.GetMessages)
+  @UseGuards(HistoryReadGuard)
   async getMessages(
     @ConnectedSocket() socket: Socket,
     @SocketAdmin() admin: AdminActor,

@@ -327,3 +327,58 @@ describe('parseSettings: log format and metrics', () => {
     expect(short.message).not.toContain('abc123');
   });
 });
+
+describe('parseSettings: what reads, writes and the AI may cost', () => {
+  it('gives each budget and cap its documented default, and keeps conversations forever unless told', () => {
+    expect(parseSettings({ RETENTION_DAYS: '' })).toMatchObject({
+      aiRepliesPerSession: 30,
+      aiRepliesPerHourPerIp: 60,
+      aiRepliesPerDay: 5000,
+      aiContextMaxChars: 12000,
+      historyReadsPerMinutePerIp: 60,
+      historyReadsPerMinutePerAgent: 600,
+      sessionMaxMessages: 1000,
+      retentionDays: undefined,
+    });
+  });
+
+  it('reads the values an operator writes', () => {
+    expect(
+      parseSettings({
+        AI_REPLIES_PER_SESSION: '5',
+        AI_REPLIES_PER_HOUR_PER_IP: '10',
+        AI_REPLIES_PER_DAY: '100',
+        AI_CONTEXT_MAX_CHARS: '4000',
+        HISTORY_READS_PER_MINUTE_PER_IP: '20',
+        HISTORY_READS_PER_MINUTE_PER_AGENT: '200',
+        SESSION_MAX_MESSAGES: '300',
+        RETENTION_DAYS: '90',
+      }),
+    ).toMatchObject({
+      aiRepliesPerSession: 5,
+      aiRepliesPerHourPerIp: 10,
+      aiRepliesPerDay: 100,
+      aiContextMaxChars: 4000,
+      historyReadsPerMinutePerIp: 20,
+      historyReadsPerMinutePerAgent: 200,
+      sessionMaxMessages: 300,
+      retentionDays: 90,
+    });
+  });
+
+  it.each<[string, string]>([
+    ['AI_REPLIES_PER_SESSION', '0'],
+    ['AI_REPLIES_PER_HOUR_PER_IP', 'many'],
+    ['AI_REPLIES_PER_DAY', '-1'],
+    ['AI_CONTEXT_MAX_CHARS', '999'],
+    ['HISTORY_READS_PER_MINUTE_PER_IP', '0'],
+    ['HISTORY_READS_PER_MINUTE_PER_AGENT', '1.5'],
+    ['SESSION_MAX_MESSAGES', '0'],
+    ['RETENTION_DAYS', '0'],
+    ['RETENTION_DAYS', 'forever'],
+  ])('refuses %s=%s, naming it', (variable, value) => {
+    const error = refusal({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+});

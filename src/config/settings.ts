@@ -208,6 +208,20 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  HISTORY_READS_PER_MINUTE_PER_IP?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  HISTORY_READS_PER_MINUTE_PER_AGENT?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 100000' })
   @Min(1, { message: 'must be a whole number from 1 to 100000' })
   @Max(100000, { message: 'must be a whole number from 1 to 100000' })
@@ -346,6 +360,10 @@ export interface Settings {
   aiMaxRetries: number;
   aiDefaultEnabled: boolean;
   aiPauseOnAdminReply: boolean;
+  /** Message history reads (REST and widget `sync`) per visitor address per minute. */
+  historyReadsPerMinutePerIp: number;
+  /** `get-messages` per agent account per minute. */
+  historyReadsPerMinutePerAgent: number;
   /** AI replies one session may get in any 24 hours (counted in the database). */
   aiRepliesPerSession: number;
   /** AI replies the sessions of one address (the one each session was opened from) may get per hour. */
@@ -471,6 +489,9 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiMaxRetries: env.AI_MAX_RETRIES ?? 3,
     aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
     aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
+    historyReadsPerMinutePerIp: env.HISTORY_READS_PER_MINUTE_PER_IP ?? 60,
+    historyReadsPerMinutePerAgent:
+      env.HISTORY_READS_PER_MINUTE_PER_AGENT ?? 600,
     aiRepliesPerSession: env.AI_REPLIES_PER_SESSION ?? 30,
     aiRepliesPerHourPerIp: env.AI_REPLIES_PER_HOUR_PER_IP ?? 60,
     aiRepliesPerDay: env.AI_REPLIES_PER_DAY ?? 5000,

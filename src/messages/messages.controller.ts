@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  Header,
   Headers,
   Param,
   Post,
@@ -19,6 +20,7 @@ import { bearerToken } from '../auth/admin-auth';
 import { AuthService } from '../auth/auth.service';
 import { ApiErrorResponses } from '../common/api-error.responses';
 import { HttpWriteRateLimitGuard } from '../common/rate-limits';
+import { HistoryReadGuard } from './history-read.guard';
 import { SessionIdParams } from '../sessions/dto/session-ref.dto';
 import { MessagePageView, MessageView } from './dto/message.view';
 import { MessagePageQuery } from './dto/message-page.dto';
@@ -57,8 +59,22 @@ export class MessagesController {
   }
 
   @Get('messages/:sessionId')
-  @ApiOperation({ summary: "A page of a session's messages, oldest first" })
-  @ApiOkResponse({ type: MessagePageView })
+  @UseGuards(HistoryReadGuard)
+  // A conversation is private: no browser or proxy cache may keep a copy of it.
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: "A page of a session's messages, oldest first",
+    description:
+      'Reads are limited per client address (HISTORY_READS_PER_MINUTE_PER_IP, shared with the widget ' +
+      "socket's `sync`); over the limit the answer is 429 RATE_LIMITED with `details.retryAfterMs` and a " +
+      '`Retry-After` header. Answers are marked `Cache-Control: no-store`.',
+  })
+  @ApiOkResponse({
+    type: MessagePageView,
+    headers: {
+      'Cache-Control': { description: 'no-store', schema: { type: 'string' } },
+    },
+  })
   @ApiErrorResponses(400, 404, 429, 503)
   page(
     @Param() params: SessionIdParams,

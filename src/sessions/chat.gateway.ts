@@ -25,6 +25,7 @@ import {
   WsAckExceptionFilter,
 } from '../common/ws-ack';
 import { SessionMessagePageDto } from '../messages/dto/message-page.dto';
+import { HistoryReadGuard } from '../messages/history-read.guard';
 import { SendMessageDto } from '../messages/dto/send-message.dto';
 import { MessagesService } from '../messages/messages.service';
 import {
@@ -100,6 +101,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
   }
 
   @SubscribeMessage(WidgetEvent.Sync)
+  @UseGuards(HistoryReadGuard)
   sync(
     @WidgetActor() actor: Actor,
     @MessageBody() dto: SessionMessagePageDto,
