@@ -67,18 +67,22 @@ function mainPlan(config: BenchConfig): LoadPlan {
 }
 
 /**
- * The default limits (600 events a minute per socket, 6000 per IP, as token buckets that start full)
- * cannot carry a sustained closed loop from one machine: about 100 messages a second from one IP. What
- * fits is one burst within the full buckets, so this plan spends at most 90% of them, init_session
- * events included.
+ * The default limits are human-scale (a socket: bursts of 20 events, then one a second; an address: 1200
+ * events a minute and 30 new sessions an hour, as token buckets that start full), so they cannot carry a
+ * sustained closed loop from one machine. What fits is one burst within the full buckets, so this plan
+ * spends at most 90% of them, init_session events (one new session per socket) included.
  */
 function defaultLimitsPlan(config: BenchConfig): LoadPlan {
   const defaults = parseSettings({});
-  const sockets = Math.min(config.sockets, defaults.maxConnectionsPerIp);
+  const sockets = Math.min(
+    config.sockets,
+    defaults.maxConnectionsPerIp - 1,
+    Math.floor(defaults.newSessionsPerHourPerIp * BUDGET_SHARE),
+  );
   const ipMessageBudget =
     Math.floor(defaults.widgetEventsPerMinutePerIp * BUDGET_SHARE) - sockets;
   const perSocket = Math.min(
-    Math.floor(defaults.widgetEventsPerMinute * BUDGET_SHARE) - 1,
+    Math.floor(defaults.widgetEventBurst * BUDGET_SHARE) - 1,
     Math.floor(ipMessageBudget / sockets),
   );
   const warmup = Math.min(

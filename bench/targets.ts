@@ -39,9 +39,11 @@ export const METRICS_TOKEN = 'bench-metrics-token-not-secret'.padEnd(40, 'x');
 /** The highest values src/config/settings.ts accepts. */
 const RAISED_LIMITS = {
   WIDGET_EVENTS_PER_MINUTE: '1000000',
+  WIDGET_EVENT_BURST: '1000000',
   WIDGET_EVENTS_PER_MINUTE_PER_IP: '10000000',
   MAX_CONNECTIONS_PER_IP: '100000',
   HTTP_WRITES_PER_MINUTE_PER_IP: '1000000',
+  NEW_SESSIONS_PER_HOUR_PER_IP: '10000000',
 };
 
 export function describeTarget(target: Target): string {

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { WidgetEvent } from '../src/realtime/widget.events';
-import { adminEnv } from './utils/admin';
+import { adminEnv, login } from './utils/admin';
 import { forwardedFor } from './utils/limits';
-import { ackOk, closeAll, connect } from './utils/sockets';
+import { ack, ackOk, closeAll, connect, refusal } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -62,7 +62,7 @@ describe('Behind one proxy (TRUST_PROXY=1)', () => {
   const app = appWith({
     ...adminEnv,
     TRUST_PROXY: '1',
-    HTTP_WRITES_PER_MINUTE_PER_IP: '3',
+    NEW_SESSIONS_PER_HOUR_PER_IP: '3',
     MAX_CONNECTIONS_PER_IP: '2',
   });
 
@@ -104,20 +104,27 @@ describe('Behind one proxy (TRUST_PROXY=1)', () => {
       .set(rotating(4))
       .send({});
     expect(refused.status).toBe(429);
+    const widget = await connect(app.server.url, { extraHeaders: rotating(5) });
+    expect(refusal(await ack(widget, WidgetEvent.InitSession, {})).code).toBe(
+      'RATE_LIMITED',
+    );
   });
 
-  it('counts widget connections against the address the proxy saw', async () => {
+  it("counts both namespaces' connections against the address the proxy saw", async () => {
+    const { accessToken } = await login(app.server);
     await connect(app.server.url, {
       extraHeaders: forwardedFor('1.1.1.1, 198.51.100.30'),
     });
     await connect(app.server.url, {
+      namespace: '/admin',
+      auth: { token: accessToken },
       extraHeaders: forwardedFor('2.2.2.2, 198.51.100.30'),
     });
     await expect(
       connect(app.server.url, {
         extraHeaders: forwardedFor('3.3.3.3, 198.51.100.30'),
       }),
-    ).rejects.toThrow('RATE_LIMITED');
+    ).rejects.toThrow();
     await connect(app.server.url, {
       extraHeaders: forwardedFor('198.51.100.31'),
     });

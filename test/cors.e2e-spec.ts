@@ -4,9 +4,6 @@ import { ackOk, closeAll, connect } from './utils/sockets';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
-/** A first start compiles the embedded database's WebAssembly: slow on a loaded machine. */
-const START_TIMEOUT_MS = 60_000;
-
 describe('CORS_ORIGINS=*', () => {
   const app = { server: undefined as unknown as TestApp };
   let db: Promise<TestDatabase> | undefined;
@@ -17,14 +14,14 @@ describe('CORS_ORIGINS=*', () => {
     const { env } = await db;
     started = startApp({ ...env, CORS_ORIGINS: '*' });
     app.server = await started;
-  }, START_TIMEOUT_MS);
+  });
 
   afterEach(() => closeAll());
 
   afterAll(async () => {
     await (await started?.catch(() => undefined))?.close();
     await (await db?.catch(() => undefined))?.drop();
-  }, START_TIMEOUT_MS);
+  });
 
   const anySite = 'https://any-site.example.org';
 

@@ -24,6 +24,7 @@ import {
   rawAck,
   type TestSocket,
 } from './utils/sockets';
+import { raisedLimits } from './utils/limits';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -642,9 +643,7 @@ describe('Junk thrown at every event and route', () => {
         AI_MAX_RETRIES: '1',
         AI_TIMEOUT_MS: '500',
         MESSAGE_MAX_LENGTH: String(MAX_LENGTH),
-        WIDGET_EVENTS_PER_MINUTE: '1000000',
-        WIDGET_EVENTS_PER_MINUTE_PER_IP: '10000000',
-        HTTP_WRITES_PER_MINUTE_PER_IP: '1000000',
+        ...raisedLimits,
         LOGIN_MAX_ATTEMPTS: '1000',
       },
       {

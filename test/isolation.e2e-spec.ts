@@ -20,6 +20,7 @@ import {
   sleep,
   type TestSocket,
 } from './utils/sockets';
+import { raisedLimits } from './utils/limits';
 import { startApp, type TestApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -89,6 +90,8 @@ describe('Isolation: what an attacker of the widget namespace and the REST API c
       AI_API_KEYS: 'sk-test-isolation',
       AI_BASE_URL: 'http://127.0.0.1:9',
       AI_DEFAULT_ENABLED: 'false',
+      // Dozens of sessions and bursts of events from one address: the limits are not the subject here.
+      ...raisedLimits,
     });
     const signedIn = await login(server);
     adminAuth = `Bearer ${signedIn.accessToken}`;

@@ -13,14 +13,11 @@ import {
   type TestSocket,
 } from './utils/sockets';
 import { proxyInFrontOf } from './utils/tcp-proxy';
+import { raisedLimits } from './utils/limits';
 import { startApp } from './utils/test-app';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 const SHUTDOWN_BOUND_MS = 20_000;
-const GENEROUS_LIMITS = {
-  WIDGET_EVENTS_PER_MINUTE: '100000',
-  WIDGET_EVENTS_PER_MINUTE_PER_IP: '100000',
-};
 
 /** What became of one send: acknowledged, refused with an error code, or never answered. */
 type SendOutcome = 'acked' | 'unanswered' | ErrorCode;
@@ -78,7 +75,7 @@ describe('SIGTERM', () => {
     const visitors = 4;
     const sendsInFlightPerVisitor = 3;
     const acksBeforeSigterm = 60;
-    app = await startAppProcess({ ...db.env, ...GENEROUS_LIMITS });
+    app = await startAppProcess({ ...db.env, ...raisedLimits });
     const server = app;
     const sessions = await Promise.all(
       Array.from({ length: visitors }, () => openSession(server.url)),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { raisedLimits } from './utils/limits';
 import { startApp, type TestApp } from './utils/test-app';
 import {
   ack,
@@ -20,7 +21,12 @@ describe('Widget namespace /', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    server = await startApp({ ...db.env, MESSAGE_MAX_LENGTH: '20' });
+    // Bursts of up to 200 messages from one socket: the limits are not the subject here.
+    server = await startApp({
+      ...db.env,
+      MESSAGE_MAX_LENGTH: '20',
+      ...raisedLimits,
+    });
   });
 
   afterEach(() => closeAll());

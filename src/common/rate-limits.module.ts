@@ -1,24 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { ClientAddresses } from './client-address';
-import {
-  HttpWriteRateLimitGuard,
-  RateLimits,
-  WidgetRateLimitGuard,
-} from './rate-limits';
+import { HttpWriteRateLimitGuard, RateLimits } from './rate-limits';
 
 @Global()
 @Module({
-  providers: [
-    ClientAddresses,
-    RateLimits,
-    WidgetRateLimitGuard,
-    HttpWriteRateLimitGuard,
-  ],
-  exports: [
-    ClientAddresses,
-    RateLimits,
-    WidgetRateLimitGuard,
-    HttpWriteRateLimitGuard,
-  ],
+  providers: [ClientAddresses, RateLimits, HttpWriteRateLimitGuard],
+  exports: [ClientAddresses, RateLimits, HttpWriteRateLimitGuard],
 })
 export class RateLimitsModule {}

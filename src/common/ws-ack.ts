@@ -70,21 +70,36 @@ export function refuseUnknownEvents(
 ): void {
   socket.use(([event, ...args], next) => {
     if (served.has(event)) return next();
-    const error = forbidden.has(event)
-      ? new AppError(
-          ErrorCode.FORBIDDEN,
-          `${event} is not available on this namespace`,
-        )
-      : new AppError(ErrorCode.VALIDATION_FAILED, `Unknown event ${event}`);
-    const ack = args.at(-1);
-    if (typeof ack === 'function') {
-      (ack as (reply: Ack) => void)({ ok: false, error: error.toBody() });
-    } else {
-      socket.emit(WidgetServerEvent.Error, {
-        event,
-        code: error.code,
-        message: error.message,
-      });
-    }
+    answerRefusal(
+      socket,
+      [event, ...args],
+      forbidden.has(event)
+        ? new AppError(
+            ErrorCode.FORBIDDEN,
+            `${event} is not available on this namespace`,
+          )
+        : new AppError(ErrorCode.VALIDATION_FAILED, `Unknown event ${event}`),
+    );
   });
+}
+
+/**
+ * Answers an event that socket middleware stops before any handler: in its ack when it has one (the last
+ * argument), otherwise as an `error` event, as WsAckExceptionFilter does for handlers.
+ */
+export function answerRefusal(
+  socket: Socket,
+  [event, ...args]: unknown[],
+  error: AppError,
+): void {
+  const ack = args.at(-1);
+  if (typeof ack === 'function') {
+    (ack as (reply: Ack) => void)({ ok: false, error: error.toBody() });
+  } else {
+    socket.emit(WidgetServerEvent.Error, {
+      event: String(event),
+      code: error.code,
+      message: error.message,
+    });
+  }
 }

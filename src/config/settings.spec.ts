@@ -47,6 +47,12 @@ describe('parseSettings', () => {
       aiMaxRetries: 3,
       aiDefaultEnabled: false,
       aiPauseOnAdminReply: true,
+      widgetEventsPerMinute: 60,
+      widgetEventBurst: 20,
+      widgetEventsPerMinutePerIp: 1200,
+      maxConnectionsPerIp: 200,
+      httpWritesPerMinutePerIp: 120,
+      newSessionsPerHourPerIp: 30,
       trustProxy: false,
       logLevel: 'log',
     });
@@ -124,6 +130,8 @@ describe('parseSettings', () => {
       ['TRUST_PROXY', '10.0.0.0/99'],
       ['TRUST_PROXY', 'loopback,10.0.0.1:8080'],
       ['TRUST_PROXY', '-1'],
+      ['WIDGET_EVENT_BURST', '0'],
+      ['NEW_SESSIONS_PER_HOUR_PER_IP', 'many'],
       ['LOG_LEVEL', 'loud'],
       ['NODE_ENV', 'staging'],
     ])('%s=%s', (variable, value) => {

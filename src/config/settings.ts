@@ -271,6 +271,13 @@ class EnvironmentVariables {
 
   @IsOptional()
   @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 1000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 1000000' })
+  @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
+  WIDGET_EVENT_BURST?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
   @IsInt({ message: 'must be a whole number from 1 to 10000000' })
   @Min(1, { message: 'must be a whole number from 1 to 10000000' })
   @Max(10000000, { message: 'must be a whole number from 1 to 10000000' })
@@ -289,6 +296,13 @@ class EnvironmentVariables {
   @Min(1, { message: 'must be a whole number from 1 to 1000000' })
   @Max(1000000, { message: 'must be a whole number from 1 to 1000000' })
   HTTP_WRITES_PER_MINUTE_PER_IP?: number;
+
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt({ message: 'must be a whole number from 1 to 10000000' })
+  @Min(1, { message: 'must be a whole number from 1 to 10000000' })
+  @Max(10000000, { message: 'must be a whole number from 1 to 10000000' })
+  NEW_SESSIONS_PER_HOUR_PER_IP?: number;
 
   @IsOptional()
   @Transform(emptyToUndefined)
@@ -376,13 +390,18 @@ export interface Settings {
   sessionMaxMessages: number;
   /** Resolved sessions untouched this many days are erased; undefined keeps them forever. */
   retentionDays: number | undefined;
-  /** Widget events a socket may send per minute (a burst of that many is fine). */
+  /** Widget events a socket may send per minute, sustained, once its burst is spent. */
   widgetEventsPerMinute: number;
-  /** Widget events all sockets of one IP may send per minute. */
+  /** Widget events a socket may send at once. */
+  widgetEventBurst: number;
+  /** Widget events all sockets of one IP may send per minute (a burst of that many is fine). */
   widgetEventsPerMinutePerIp: number;
+  /** Open connections per IP: engine connections of both namespaces, and widget sockets. */
   maxConnectionsPerIp: number;
   /** POST /api/chat/session and POST /api/chat/message per IP per minute. */
   httpWritesPerMinutePerIp: number;
+  /** New sessions (init_session starting one, POST /api/chat/session) per IP per hour. */
+  newSessionsPerHourPerIp: number;
   /** Failed logins per account from one address within loginWindowMs; LoginThrottle derives the wider budgets. */
   loginMaxAttempts: number;
   loginWindowMs: number;
@@ -498,10 +517,12 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiContextMaxChars: env.AI_CONTEXT_MAX_CHARS ?? 12000,
     sessionMaxMessages: env.SESSION_MAX_MESSAGES ?? 1000,
     retentionDays: env.RETENTION_DAYS,
-    widgetEventsPerMinute: env.WIDGET_EVENTS_PER_MINUTE ?? 600,
-    widgetEventsPerMinutePerIp: env.WIDGET_EVENTS_PER_MINUTE_PER_IP ?? 6000,
+    widgetEventsPerMinute: env.WIDGET_EVENTS_PER_MINUTE ?? 60,
+    widgetEventBurst: env.WIDGET_EVENT_BURST ?? 20,
+    widgetEventsPerMinutePerIp: env.WIDGET_EVENTS_PER_MINUTE_PER_IP ?? 1200,
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP ?? 200,
-    httpWritesPerMinutePerIp: env.HTTP_WRITES_PER_MINUTE_PER_IP ?? 600,
+    httpWritesPerMinutePerIp: env.HTTP_WRITES_PER_MINUTE_PER_IP ?? 120,
+    newSessionsPerHourPerIp: env.NEW_SESSIONS_PER_HOUR_PER_IP ?? 30,
     loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS ?? 10,
     loginWindowMs: env.LOGIN_WINDOW_MS ?? 15 * 60 * 1000,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),

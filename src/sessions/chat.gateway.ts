@@ -17,7 +17,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { Actor } from '../common/actor';
 import { ClientAddresses } from '../common/client-address';
 import { ErrorCode } from '../common/errors';
-import { RateLimits, WidgetRateLimitGuard } from '../common/rate-limits';
+import { RateLimits } from '../common/rate-limits';
 import { DtoValidationPipe } from '../common/validation';
 import {
   AckInterceptor,
@@ -46,7 +46,6 @@ const ADMIN_EVENTS = new Set<string>(Object.values(AdminEvent));
 /** The widget half of the wire contract, on namespace `/`. */
 @WebSocketGateway({ namespace: WIDGET_NAMESPACE })
 @UseFilters(WsAckExceptionFilter)
-@UseGuards(WidgetRateLimitGuard)
 @UsePipes(DtoValidationPipe)
 @UseInterceptors(AckInterceptor)
 export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
@@ -68,6 +67,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayDisconnect {
         next(new Error(ErrorCode.RATE_LIMITED));
         return;
       }
+      // Spending comes first: an event nobody serves still costs its socket, or flooding with them is free.
+      this.limits.limitEvents(socket);
       refuseUnknownEvents(socket, WIDGET_EVENTS, ADMIN_EVENTS);
       next();
     });

@@ -5,6 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import { Subject } from 'rxjs';
 import { type Actor, assertSessionAccess } from '../common/actor';
 import { AppError, ErrorCode } from '../common/errors';
+import { RateLimits } from '../common/rate-limits';
 import type { Settings } from '../config/settings';
 import { MessagesService } from '../messages/messages.service';
 import { ChatEventsPublisher } from '../realtime/chat-events.publisher';
@@ -20,6 +21,7 @@ import type {
 import {
   type CreatedSessionView,
   type InitSessionResult,
+  type SessionRecord,
   type SessionSummary,
   toSessionSummary,
   toSessionView,
@@ -55,6 +57,7 @@ export class SessionsService {
     private readonly publisher: ChatEventsPublisher,
     private readonly presence: PresenceService,
     private readonly config: ConfigService<Settings, true>,
+    private readonly limits: RateLimits,
   ) {}
 
   /** REST: always a new session. */
@@ -67,11 +70,9 @@ export class SessionsService {
       declared.ipAddress && isIP(declared.ipAddress)
         ? declared.ipAddress
         : undefined;
-    const { record } = await this.repository.createOrGet({
-      id: randomUUID(),
-      ipAddress: observed.ipAddress ?? declaredIp ?? null,
-      userAgent: observed.userAgent ?? declared.userAgent ?? null,
-      aiEnabled: this.config.get('aiDefaultEnabled', { infer: true }),
+    const record = await this.createNew(randomUUID(), {
+      ipAddress: observed.ipAddress ?? declaredIp,
+      userAgent: observed.userAgent ?? declared.userAgent,
     });
     await this.announce(record.id);
     return { sessionId: record.id, session: toSessionView(record) };
@@ -86,21 +87,36 @@ export class SessionsService {
     const existing = dto.sessionId
       ? await this.repository.findById(sessionId)
       : null;
-    const record =
-      existing ??
-      (
-        await this.repository.createOrGet({
-          id: sessionId,
-          ipAddress: observed.ipAddress ?? null,
-          userAgent: observed.userAgent ?? null,
-          aiEnabled: this.config.get('aiDefaultEnabled', { infer: true }),
-        })
-      ).record;
+    const record = existing ?? (await this.createNew(sessionId, observed));
     return {
       sessionId,
       session: toSessionView(record),
       messages: await this.messages.latest(sessionId),
     };
+  }
+
+  /**
+   * Creates a session, spending one of its address's new-session budget (given back when the session
+   * already existed or could not be stored), so resuming is free and starting over and over is not.
+   */
+  private async createNew(
+    id: string,
+    client: ClientInfo,
+  ): Promise<SessionRecord> {
+    this.limits.takeNewSession(client.ipAddress);
+    let created = false;
+    try {
+      const result = await this.repository.createOrGet({
+        id,
+        ipAddress: client.ipAddress ?? null,
+        userAgent: client.userAgent ?? null,
+        aiEnabled: this.config.get('aiDefaultEnabled', { infer: true }),
+      });
+      created = result.created;
+      return result.record;
+    } finally {
+      if (!created) this.limits.giveBackNewSession(client.ipAddress);
+    }
   }
 
   /** What an AI reply needs of its session: whether the AI is still on, and the address it was opened from. */
