@@ -881,9 +881,13 @@ describe('Junk thrown at every event and route', () => {
   });
 
   it('answers every route, and unknown ones, with a success or a coded error', async () => {
-    const routes = await documentedRoutes(server.url);
-    expect(routes.map((route) => `${route.method} ${route.path}`)).toEqual(
+    const documented = await documentedRoutes(server.url);
+    expect(documented.map((route) => `${route.method} ${route.path}`)).toEqual(
       expect.arrayContaining(CONTRACT_ROUTES),
+    );
+    // Signing out would end the sign-in this run uses and close the admin socket it watches (login.e2e-spec).
+    const routes = documented.filter(
+      (route) => `${route.method} ${route.path}` !== 'post /api/auth/logout',
     );
     const authorizations = [
       `Bearer ${token}`,
