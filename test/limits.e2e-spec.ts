@@ -64,7 +64,11 @@ function appWith(env: Record<string, string>) {
 }
 
 describe('The default limits stop a script within seconds', () => {
-  const app = appWith({});
+  // The human-scale defaults are production's; development's stay out of local clients' way.
+  const app = appWith({
+    NODE_ENV: 'production',
+    JWT_SECRET: 'q0Xk3vJ9Zr7+fWmL2bYc8TnHsGd5Ae1PuVo4Ri6Ky3Nw',
+  });
 
   it('stores at most one burst from a socket that sends as fast as it can, then disconnects it', async () => {
     const script = await connect(app.server.url, {

@@ -437,6 +437,36 @@ export const DEFAULT_SYSTEM_PROMPT =
   'You are a helpful assistant answering visitors of this website in its chat widget. ' +
   'Be concise and friendly. If you cannot help, say that a person from the team will answer.';
 
+/**
+ * Defaults of the limits a stranger can meet. In production they are human-scale: no visitor ever meets them,
+ * a script is stopped within seconds (README, "Security and limits"). In development every test client and
+ * integration script shares 127.0.0.1, so the defaults stay out of its way; each is one setting away.
+ */
+const DEFAULT_LIMITS = {
+  production: {
+    widgetEventsPerMinute: 60,
+    widgetEventBurst: 20,
+    widgetEventsPerMinutePerIp: 1200,
+    httpWritesPerMinutePerIp: 120,
+    newSessionsPerHourPerIp: 30,
+    historyReadsPerMinutePerIp: 60,
+    historyReadsPerMinutePerAgent: 600,
+    aiRepliesPerSession: 30,
+    aiRepliesPerHourPerIp: 60,
+  },
+  development: {
+    widgetEventsPerMinute: 600,
+    widgetEventBurst: 600,
+    widgetEventsPerMinutePerIp: 6000,
+    httpWritesPerMinutePerIp: 600,
+    newSessionsPerHourPerIp: 36000,
+    historyReadsPerMinutePerIp: 6000,
+    historyReadsPerMinutePerAgent: 6000,
+    aiRepliesPerSession: 1000,
+    aiRepliesPerHourPerIp: 10000,
+  },
+} as const;
+
 /** Validates the environment and returns typed settings, or throws an InvalidSettingError naming the variable. */
 export function parseSettings(raw: RawEnvironment): Settings {
   const env = plainToInstance(EnvironmentVariables, raw, {
@@ -483,6 +513,10 @@ export function parseSettings(raw: RawEnvironment): Settings {
     : env.OPENAI_API_KEY
       ? [env.OPENAI_API_KEY]
       : [];
+  const limits =
+    DEFAULT_LIMITS[
+      env.NODE_ENV === 'production' ? 'production' : 'development'
+    ];
   return {
     port: env.PORT ?? 4000,
     nodeEnv: env.NODE_ENV ?? 'development',
@@ -508,21 +542,29 @@ export function parseSettings(raw: RawEnvironment): Settings {
     aiMaxRetries: env.AI_MAX_RETRIES ?? 3,
     aiDefaultEnabled: aiApiKeys.length > 0 && (env.AI_DEFAULT_ENABLED ?? true),
     aiPauseOnAdminReply: env.AI_PAUSE_ON_ADMIN_REPLY ?? true,
-    historyReadsPerMinutePerIp: env.HISTORY_READS_PER_MINUTE_PER_IP ?? 60,
+    historyReadsPerMinutePerIp:
+      env.HISTORY_READS_PER_MINUTE_PER_IP ?? limits.historyReadsPerMinutePerIp,
     historyReadsPerMinutePerAgent:
-      env.HISTORY_READS_PER_MINUTE_PER_AGENT ?? 600,
-    aiRepliesPerSession: env.AI_REPLIES_PER_SESSION ?? 30,
-    aiRepliesPerHourPerIp: env.AI_REPLIES_PER_HOUR_PER_IP ?? 60,
+      env.HISTORY_READS_PER_MINUTE_PER_AGENT ??
+      limits.historyReadsPerMinutePerAgent,
+    aiRepliesPerSession:
+      env.AI_REPLIES_PER_SESSION ?? limits.aiRepliesPerSession,
+    aiRepliesPerHourPerIp:
+      env.AI_REPLIES_PER_HOUR_PER_IP ?? limits.aiRepliesPerHourPerIp,
     aiRepliesPerDay: env.AI_REPLIES_PER_DAY ?? 5000,
     aiContextMaxChars: env.AI_CONTEXT_MAX_CHARS ?? 12000,
     sessionMaxMessages: env.SESSION_MAX_MESSAGES ?? 1000,
     retentionDays: env.RETENTION_DAYS,
-    widgetEventsPerMinute: env.WIDGET_EVENTS_PER_MINUTE ?? 60,
-    widgetEventBurst: env.WIDGET_EVENT_BURST ?? 20,
-    widgetEventsPerMinutePerIp: env.WIDGET_EVENTS_PER_MINUTE_PER_IP ?? 1200,
+    widgetEventsPerMinute:
+      env.WIDGET_EVENTS_PER_MINUTE ?? limits.widgetEventsPerMinute,
+    widgetEventBurst: env.WIDGET_EVENT_BURST ?? limits.widgetEventBurst,
+    widgetEventsPerMinutePerIp:
+      env.WIDGET_EVENTS_PER_MINUTE_PER_IP ?? limits.widgetEventsPerMinutePerIp,
     maxConnectionsPerIp: env.MAX_CONNECTIONS_PER_IP ?? 200,
-    httpWritesPerMinutePerIp: env.HTTP_WRITES_PER_MINUTE_PER_IP ?? 120,
-    newSessionsPerHourPerIp: env.NEW_SESSIONS_PER_HOUR_PER_IP ?? 30,
+    httpWritesPerMinutePerIp:
+      env.HTTP_WRITES_PER_MINUTE_PER_IP ?? limits.httpWritesPerMinutePerIp,
+    newSessionsPerHourPerIp:
+      env.NEW_SESSIONS_PER_HOUR_PER_IP ?? limits.newSessionsPerHourPerIp,
     loginMaxAttempts: env.LOGIN_MAX_ATTEMPTS ?? 10,
     loginWindowMs: env.LOGIN_WINDOW_MS ?? 15 * 60 * 1000,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
