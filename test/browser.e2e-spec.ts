@@ -6,7 +6,6 @@ import request from 'supertest';
 import { FakeAiProvider } from './fakes/fake-ai-provider';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, adminEnv } from './utils/admin';
 import {
-  forgetRefusedConnections,
   launchBrowser,
   openPage,
   screenshot,
@@ -301,8 +300,6 @@ describe('the widget and the console in a real browser', () => {
       ).waitFor({
         timeout: 2 * WAIT_MS,
       });
-      forgetRefusedConnections(visitor);
-      forgetRefusedConnections(agent);
       await agentReplies(agent.page, 'Back after the restart.');
       await messageIn(
         visitor.page,
