@@ -7,7 +7,7 @@ export class ErrorResponse {
   @ApiProperty({ description: 'The HTTP status, repeated' })
   statusCode: number;
 
-  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode' })
+  @ApiProperty({ enum: ErrorCode })
   code: ErrorCode;
 
   @ApiProperty({ description: 'For people; the code is for programs' })
