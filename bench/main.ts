@@ -5,7 +5,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSettings } from '../src/config/settings';
 import { type BenchConfig, readBenchConfig } from './config';
 import { applyAppMigrations, createBenchDatabase } from './database';
 import { type LoadPlan, runLoad } from './load';
@@ -14,6 +13,7 @@ import { formatReport, problemsOf, type RunOutcome } from './report';
 import { summarize } from './stats';
 import {
   assertAppBuilt,
+  defaultLimitsSettings,
   describeTarget,
   METRICS_TOKEN,
   type RunningTarget,
@@ -73,7 +73,7 @@ function mainPlan(config: BenchConfig): LoadPlan {
  * spends at most 90% of them, init_session events (one new session per socket) included.
  */
 function defaultLimitsPlan(config: BenchConfig): LoadPlan {
-  const defaults = parseSettings({});
+  const defaults = defaultLimitsSettings();
   const sockets = Math.min(
     config.sockets,
     defaults.maxConnectionsPerIp - 1,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseSettings, type Settings } from '../src/config/settings';
 import { REPO_ROOT } from './config';
 import {
   freePort,
@@ -10,7 +11,7 @@ import {
 
 export type ServerKind = 'baseline' | 'app';
 
-/** `raised`: limits far above the load, so nothing is throttled; `default`: the app's own defaults. */
+/** `raised`: limits far above the load, so nothing is throttled; `default`: production's own defaults. */
 export type LimitsMode = 'raised' | 'default';
 
 export interface Target {
@@ -52,16 +53,26 @@ export function describeTarget(target: Target): string {
   return target.limits === 'default' ? 'app (default limits)' : 'app';
 }
 
+/** What makes the app production's: its limits are then production's defaults (human-scale). */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  JWT_SECRET: 'bench-jwt-secret-'.padEnd(48, 'x'),
+};
+
+/** The settings of the app under `limits: 'default'`, for sizing a load that fits them. */
+export function defaultLimitsSettings(): Settings {
+  return parseSettings(PRODUCTION);
+}
+
 /** The app as it is served in production, with the AI off and logs at warn, so only the hot path runs. */
 function appEnvironment(
   databaseUrl: string,
   { limits, metrics }: Target,
 ): Record<string, string> {
   return {
-    NODE_ENV: 'production',
+    ...PRODUCTION,
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
-    JWT_SECRET: 'bench-jwt-secret-'.padEnd(48, 'x'),
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     AI_API_KEYS: '',
