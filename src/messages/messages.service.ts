@@ -120,21 +120,14 @@ export class MessagesService {
         throw new AppError(ErrorCode.NOT_FOUND, 'Session not found');
       case 'session-full':
         // A retry of a message stored before the session filled up still gets its original.
-        if (
-          clientMessageId === null ||
-          !(await this.repository.findByClientMessageId(
-            sessionId,
-            clientMessageId,
-          ))
-        ) {
-          throw this.sessionFull();
-        }
+        if (clientMessageId === null) throw this.sessionFull();
         return {
           message: await this.original(
             sessionId,
             clientMessageId,
             sender,
             content,
+            () => this.sessionFull(),
           ),
         };
       case 'duplicate':
@@ -269,25 +262,21 @@ export class MessagesService {
     return content;
   }
 
+  /** The stored message a retry with this clientMessageId stands for; `whenAbsent` answers when none is. */
   private async original(
     sessionId: string,
     clientMessageId: string,
     sender: Sender,
     content: string,
+    whenAbsent: () => AppError = clientMessageIdConflict,
   ): Promise<MessageView> {
     const original = await this.repository.findByClientMessageId(
       sessionId,
       clientMessageId,
     );
-    if (
-      !original ||
-      original.sender !== sender ||
-      original.content !== content
-    ) {
-      throw new AppError(
-        ErrorCode.CONFLICT,
-        'clientMessageId was already used for a different message in this session',
-      );
+    if (!original) throw whenAbsent();
+    if (original.sender !== sender || original.content !== content) {
+      throw clientMessageIdConflict();
     }
     return toMessageView(original satisfies MessageRecord);
   }
@@ -335,4 +324,11 @@ function countCodePoints(text: string): number {
     count++;
   }
   return count;
+}
+
+function clientMessageIdConflict(): AppError {
+  return new AppError(
+    ErrorCode.CONFLICT,
+    'clientMessageId was already used for a different message in this session',
+  );
 }
