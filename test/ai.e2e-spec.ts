@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
-import { AI_RETRY_POLICY } from '../src/ai/ai-provider.client';
 import { AI_UNAVAILABLE_MESSAGE } from '../src/ai/ai.service';
 import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import { FakeAiProvider, type FakeBehaviour } from './fakes/fake-ai-provider';
+import { fastAiRetries } from './utils/ai';
 import { adminEnv, connectAdmin, login } from './utils/admin';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 import { startApp, type TestApp } from './utils/test-app';
@@ -66,10 +66,7 @@ describe('AI replies', () => {
         AI_MAX_RETRIES: '2',
       },
       {
-        override: (builder) =>
-          builder
-            .overrideProvider(AI_RETRY_POLICY)
-            .useValue({ baseDelayMs: 5, maxDelayMs: 20 }),
+        override: fastAiRetries,
       },
     );
     adminToken = (await login(server)).accessToken;

@@ -4,12 +4,12 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { getMetadataStorage } from 'class-validator';
 import request from 'supertest';
-import { AI_RETRY_POLICY } from '../src/ai/ai-provider.client';
 import { ErrorCode } from '../src/common/errors';
 import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
 import { ASYNCAPI_PATH, EVENT_DOCS } from '../src/realtime/asyncapi.document';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import { FakeAiProvider } from './fakes/fake-ai-provider';
+import { fastAiRetries } from './utils/ai';
 import { adminEnv, connectAdmin, login } from './utils/admin';
 import {
   ack,
@@ -85,10 +85,7 @@ describe('AsyncAPI document', () => {
         AI_MAX_RETRIES: '1',
       },
       {
-        override: (builder) =>
-          builder
-            .overrideProvider(AI_RETRY_POLICY)
-            .useValue({ baseDelayMs: 5, maxDelayMs: 20 }),
+        override: fastAiRetries,
       },
     );
     const response = await request(server.url).get(ASYNCAPI_PATH).expect(200);

@@ -2,12 +2,12 @@ import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import fc from 'fast-check';
 import request, { type Response } from 'supertest';
-import { AI_RETRY_POLICY } from '../src/ai/ai-provider.client';
 import { maxPayloadBytes } from '../src/app.setup';
 import { ErrorCode, httpStatusOf } from '../src/common/errors';
 import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import { FakeAiProvider } from './fakes/fake-ai-provider';
+import { fastAiRetries } from './utils/ai';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
@@ -647,10 +647,7 @@ describe('Junk thrown at every event and route', () => {
         LOGIN_MAX_ATTEMPTS: '1000',
       },
       {
-        override: (builder) =>
-          builder
-            .overrideProvider(AI_RETRY_POLICY)
-            .useValue({ baseDelayMs: 5, maxDelayMs: 20 }),
+        override: fastAiRetries,
       },
     );
     secrets = [

@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { AI_RETRY_POLICY } from '../src/ai/ai-provider.client';
 import { ErrorCode } from '../src/common/errors';
 import { AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import { FakeAiProvider } from './fakes/fake-ai-provider';
+import { fastAiRetries } from './utils/ai';
 import { freePort } from './utils/app-process';
 import { adminEnv, connectAdmin } from './utils/admin';
 import {
@@ -108,10 +108,7 @@ describe('Metrics, on', () => {
         HTTP_WRITES_PER_MINUTE_PER_IP: '2',
       },
       {
-        override: (builder) =>
-          builder
-            .overrideProvider(AI_RETRY_POLICY)
-            .useValue({ baseDelayMs: 5, maxDelayMs: 20 }),
+        override: fastAiRetries,
       },
     );
     admin = await connectAdmin(server);

@@ -1,4 +1,3 @@
-import { AI_RETRY_POLICY } from '../src/ai/ai-provider.client';
 import { AI_UNAVAILABLE_MESSAGE } from '../src/ai/ai.service';
 import type {
   MessagePageView,
@@ -9,6 +8,7 @@ import { AdminEvent, AdminServerEvent } from '../src/realtime/admin.events';
 import { WidgetEvent, WidgetServerEvent } from '../src/realtime/widget.events';
 import type { InitSessionResult } from '../src/sessions/dto/session.view';
 import { FakeAiProvider } from './fakes/fake-ai-provider';
+import { fastAiRetries } from './utils/ai';
 import { adminEnv, connectAdmin, login } from './utils/admin';
 import {
   inRedisCorner,
@@ -94,10 +94,7 @@ describe("The seed's clients", () => {
         AI_MAX_RETRIES: '1',
       },
       {
-        override: (builder) =>
-          builder
-            .overrideProvider(AI_RETRY_POLICY)
-            .useValue({ baseDelayMs: 5, maxDelayMs: 20 }),
+        override: fastAiRetries,
       },
     );
   });
